@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file
+/// \brief Everything in specinv. Layers, each usable on its own through its own umbrella:
+/// core (types, errors, windows) <- fft (backends) <- stft (STFT / iSTFT).
+
+#include "version.hpp"
+#include "core.hpp"
+#include "fft.hpp"
+#include "stft.hpp"

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file
+/// \brief `Stft<T, Backend>`: the short-time Fourier transform and its inverse with exactly the
+/// semantics of torch.stft / torch.istft and torchaudio.functional.spectrogram(power=None) /
+/// inverse_spectrogram; and the `stft()` free functions.
+///
+/// Forward: frame t of the (padded, see frames.hpp) signal, multiplied by the window, FFT'd:
+/// \f$ S[k, t] = c \sum_m w[m]\, x[t h + m]\, e^{-2\pi i k m / n} \f$, with c the normalisation.
+/// Inverse: each column inverse-FFT'd, multiplied by the window, overlap-added and divided by the
+/// window-sum-square envelope (nola.hpp), which is the least-squares signal for a given
+/// (possibly inconsistent) spectrogram. Cost: one real FFT of n_fft per frame plus O(n_fft) per
+/// frame for windowing and overlap-add. Frames go through the FFT backend in blocks, so the
+/// workspace is a fixed size and both directions allocate nothing once the object is built.
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "frames.hpp"
+#include "nola.hpp"
+#include "params.hpp"
+#include "../core/types.hpp"
+#include "../core/window.hpp"
+#include "../detail/check.hpp"
+#include "../detail/ola.hpp"
+#include "../fft/backend.hpp"
+
+namespace specinv {
+
+namespace detail {
+
+/// The n_fft-long window `p` describes, in double: built-in or custom, zero-padded and centred.
+inline Signal<double> padded_window(const StftParams& p) {
+  const Index n = p.n_fft;
+  const Index wl = resolved_win_length(p);
+  const Signal<double> w = p.custom_window.size() != 0
+                               ? p.custom_window
+                               : window::make<double>(p.window, wl, true, p.kaiser_beta);
+  Signal<double> padded = Signal<double>::Zero(n);
+  padded.segment((n - wl) / 2, wl) = w;
+  return padded;
+}
+
+/// Frames per FFT call: a block of about 64 KiB of samples, so that a block's time frames and
+/// spectra stay in L2 cache between the windowing, the FFT and the copy out.
+inline Index block_frames(Index n_fft, std::size_t scalar_size) noexcept {
+  const Index bytes = 64 * 1024;
+  return std::clamp<Index>(bytes / (n_fft * Index(scalar_size)), 1, 32);
+}
+
+}  // namespace detail
+
+/// \brief STFT and inverse STFT of one configuration, owning FFT plans and workspace.
+///
+/// Construction validates the parameters, builds the window and the overlap-add envelope and
+/// plans the FFTs (it allocates). After that, `forward` and `inverse` into caller-owned storage
+/// allocate nothing. One object serves one thread at a time; use one per thread.
+///
+/// \tparam T float or double
+/// \tparam Backend `fft::fftw<T>` or `fft::kiss<T>` (see fft/backend.hpp)
+template <class T, class Backend = fft::default_backend<T>>
+class Stft {
+ public:
+  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(std::is_base_of_v<fft::FrameBuffers<T>, Backend>,
+                "specinv::Stft: Backend must be an FFT backend for the same scalar T");
+
+  /// \brief Validates `params`, builds windows and envelope, plans the FFTs.
+  /// \throws specinv::invalid_argument naming the first invalid field
+  explicit Stft(StftParams params)
+      : m_params(validated(std::move(params))),
+        m_hop(detail::resolved_hop(m_params)),
+        m_win_length(detail::resolved_win_length(m_params)),
+        m_fft(m_params.n_fft, detail::block_frames(m_params.n_fft, sizeof(T))) {
+    const Signal<double> w = detail::padded_window(m_params);
+    const double n = double(m_params.n_fft);
+    const double energy = w.squaredNorm();
+    double forward_scale = 1.0, inverse_scale = 1.0 / n;
+    if (m_params.normalized == Normalization::frame_length) {
+      forward_scale = 1.0 / std::sqrt(n);
+      inverse_scale = 1.0 / std::sqrt(n);
+    } else if (m_params.normalized == Normalization::window) {
+      forward_scale = 1.0 / std::sqrt(energy);
+      inverse_scale = std::sqrt(energy) / n;
+    }
+    m_window = w.cast<T>();
+    m_analysis = (w * forward_scale).cast<T>();
+    m_synthesis = (w * inverse_scale).cast<T>();
+    if (m_hop <= m_win_length) m_envelope = detail::WindowEnvelope<T>(w, m_hop);
+  }
+
+  /// The parameters, as given (0 sentinels not resolved).
+  const StftParams& params() const noexcept { return m_params; }
+  /// FFT size.
+  Index n_fft() const noexcept { return m_params.n_fft; }
+  /// Effective hop length (n_fft / 4 when params().hop_length is 0).
+  Index hop_length() const noexcept { return m_hop; }
+  /// Effective window length (n_fft when params().win_length is 0).
+  Index win_length() const noexcept { return m_win_length; }
+  /// Rows of a spectrogram: n_fft / 2 + 1 one-sided, n_fft two-sided.
+  Index n_freqs() const noexcept { return detail::spectrum_rows(m_params); }
+  /// The window actually applied, zero-padded and centred to n_fft, shape (n_fft).
+  const Signal<T>& window() const noexcept { return m_window; }
+
+  /// \brief Frames of the STFT of a signal of `n_samples` samples.
+  /// \throws specinv::invalid_argument if the signal is empty or too short for the padding
+  Index n_frames(Index n_samples) const {
+    return detail::forward_geometry(m_params, n_samples, "Stft::n_frames").frames;
+  }
+
+  /// \brief Samples `inverse` returns for `frames` frames (see istft_length()).
+  /// \throws specinv::invalid_argument if frames < 1 or length < 0
+  Index output_length(Index frames, std::optional<Index> length = std::nullopt) const {
+    return detail::inverse_geometry(m_params, frames, length, "Stft::output_length").out_length;
+  }
+
+  /// \brief STFT into caller storage. Allocation-free.
+  /// \param[in] x signal, shape (samples); finite values
+  /// \param[out] out spectrogram, shape (n_freqs(), n_frames(x.size()))
+  /// \throws specinv::invalid_argument for a bad signal or a wrongly sized `out`
+  void forward(const Eigen::Ref<const Signal<T>>& x, Eigen::Ref<Spectrogram<T>> out) {
+    constexpr const char* where = "Stft::forward";
+    const auto g = detail::forward_geometry(m_params, x.size(), where);
+    require_shape(where, "out", out.rows(), out.cols(), n_freqs(), g.frames);
+    detail::require(x.allFinite(), where, "x", "a signal with NaN or Inf samples", "finite samples");
+
+    const Index n = n_fft(), half = n / 2 + 1;
+    for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
+      const Index batch = std::min(m_fft.max_batch(), g.frames - t0);
+      for (Index f = 0; f < batch; ++f) load_frame(x, g, t0 + f, m_fft.time_frame(f));
+      m_fft.forward(batch);
+      for (Index f = 0; f < batch; ++f) {
+        const Eigen::Map<const Eigen::Matrix<std::complex<T>, Eigen::Dynamic, 1>> spectrum(
+            m_fft.freq_frame(f), half);
+        auto column = out.col(t0 + f);
+        column.head(half) = spectrum;
+        if (!m_params.onesided)  // real input: the negative frequencies mirror the positive ones
+          column.tail(n - half) = spectrum.segment(1, n - half).reverse().conjugate();
+      }
+    }
+  }
+
+  /// \brief STFT, returned by value. \returns shape (n_freqs(), n_frames(x.size()))
+  /// \throws specinv::invalid_argument for a bad signal
+  Spectrogram<T> forward(const Eigen::Ref<const Signal<T>>& x) {
+    Spectrogram<T> out(n_freqs(), n_frames(x.size()));
+    forward(x, out);
+    return out;
+  }
+
+  /// \brief Inverse STFT into caller storage. Allocation-free.
+  /// \param[in] s spectrogram, shape (n_freqs(), frames); finite values. Two-sided input uses its
+  ///            first n_fft / 2 + 1 rows, and the imaginary parts of the DC and Nyquist bins are
+  ///            ignored (torch.istft with a real output).
+  /// \param[out] out signal, shape (output_length(frames, length))
+  /// \param[in] length exact output length (zero-filled past the last frame), or none for
+  ///            torch's default (see istft_length())
+  /// \throws specinv::invalid_argument for hop_length > win_length, a bin count that does not fit
+  ///         n_fft / onesided, a bad length or `out` size, non-finite input, or a window/hop whose
+  ///         overlap-add envelope vanishes on the output (NOLA; torch.istft raises there too)
+  void inverse(const Eigen::Ref<const Spectrogram<T>>& s, Eigen::Ref<Signal<T>> out,
+               std::optional<Index> length = std::nullopt) {
+    constexpr const char* where = "Stft::inverse";
+    check_invertible(where, s);
+    const auto g = detail::inverse_geometry(m_params, s.cols(), length, where);
+    detail::require(out.size() == g.out_length, where, "out.size()", out.size(),
+                    "output_length(frames, length)");
+    check_nola(where, g);
+
+    const Index n = n_fft(), half = n / 2 + 1;
+    out.setZero();
+    for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
+      const Index batch = std::min(m_fft.max_batch(), g.frames - t0);
+      for (Index f = 0; f < batch; ++f)
+        std::copy_n(s.col(t0 + f).data(), half, m_fft.freq_frame(f));
+      m_fft.inverse(batch);
+      for (Index f = 0; f < batch; ++f) overlap_add(t0 + f, m_fft.time_frame(f), g, out.data());
+    }
+    m_envelope.normalize(out.data(), g.offset, g.valid);
+  }
+
+  /// \brief Inverse STFT, returned by value. \returns shape (output_length(s.cols(), length))
+  /// \throws specinv::invalid_argument as the caller-storage form
+  Signal<T> inverse(const Eigen::Ref<const Spectrogram<T>>& s,
+                    std::optional<Index> length = std::nullopt) {
+    check_invertible("Stft::inverse", s);
+    Signal<T> out(output_length(s.cols(), length));
+    inverse(s, out, length);
+    return out;
+  }
+
+  /// \brief Batched STFT into caller storage, one signal after the other. Allocation-free.
+  /// \param[in] x signals, shape (samples, batch)
+  /// \param[out] out spectrograms, shape (n_freqs(), n_frames(samples), batch)
+  /// \throws specinv::invalid_argument as the single-signal form, or for a wrongly sized `out`
+  void forward(const Eigen::TensorMap<const SignalBatch<T>>& x, Eigen::TensorMap<SpectrogramBatch<T>> out) {
+    const Index samples = x.dimension(0), batch = x.dimension(1);
+    const Index frames = n_frames(samples);
+    require_batch_shape("Stft::forward", out.dimension(0), out.dimension(1), out.dimension(2),
+                        n_freqs(), frames, batch);
+    for (Index b = 0; b < batch; ++b) {
+      forward(Eigen::Map<const Signal<T>>(x.data() + b * samples, samples),
+              Eigen::Map<Spectrogram<T>>(out.data() + b * n_freqs() * frames, n_freqs(), frames));
+    }
+  }
+
+  /// \brief Batched STFT, returned by value. \param[in] x shape (samples, batch)
+  /// \returns shape (n_freqs(), frames, batch)
+  SpectrogramBatch<T> forward(const SignalBatch<T>& x) {
+    SpectrogramBatch<T> out(n_freqs(), n_frames(x.dimension(0)), x.dimension(1));
+    forward(Eigen::TensorMap<const SignalBatch<T>>(x.data(), x.dimensions()),
+            Eigen::TensorMap<SpectrogramBatch<T>>(out.data(), out.dimensions()));
+    return out;
+  }
+
+  /// \brief Batched inverse STFT into caller storage. Allocation-free.
+  /// \param[in] s spectrograms, shape (n_freqs(), frames, batch)
+  /// \param[out] out signals, shape (output_length(frames, length), batch)
+  /// \throws specinv::invalid_argument as the single-spectrogram form
+  void inverse(const Eigen::TensorMap<const SpectrogramBatch<T>>& s, Eigen::TensorMap<SignalBatch<T>> out,
+               std::optional<Index> length = std::nullopt) {
+    const Index rows = s.dimension(0), frames = s.dimension(1), batch = s.dimension(2);
+    const Index samples = out.dimension(0);
+    require_batch_shape("Stft::inverse", samples, out.dimension(1), 1,
+                        output_length(frames, length), batch, 1);
+    for (Index b = 0; b < batch; ++b) {
+      inverse(Eigen::Map<const Spectrogram<T>>(s.data() + b * rows * frames, rows, frames),
+              Eigen::Map<Signal<T>>(out.data() + b * samples, samples), length);
+    }
+  }
+
+  /// \brief Batched inverse STFT, returned by value. \param[in] s shape (n_freqs(), frames, batch)
+  /// \returns shape (output_length(frames, length), batch)
+  SignalBatch<T> inverse(const SpectrogramBatch<T>& s, std::optional<Index> length = std::nullopt) {
+    SignalBatch<T> out(output_length(s.dimension(1), length), s.dimension(2));
+    inverse(Eigen::TensorMap<const SpectrogramBatch<T>>(s.data(), s.dimensions()),
+            Eigen::TensorMap<SignalBatch<T>>(out.data(), out.dimensions()), length);
+    return out;
+  }
+
+ private:
+  static StftParams validated(StftParams p) {
+    p.validate();
+    return p;
+  }
+
+  static void require_shape(const char* where, const char* name, Index rows, Index cols,
+                            Index want_rows, Index want_cols) {
+    if (rows != want_rows || cols != want_cols) {
+      detail::throw_invalid(where, name, std::to_string(rows) + " x " + std::to_string(cols),
+                            std::to_string(want_rows) + " x " + std::to_string(want_cols) +
+                                " (n_freqs x frames)");
+    }
+  }
+
+  static void require_batch_shape(const char* where, Index d0, Index d1, Index d2, Index w0,
+                                  Index w1, Index w2) {
+    if (d0 != w0 || d1 != w1 || d2 != w2) {
+      detail::throw_invalid(where, "out dimensions",
+                            std::to_string(d0) + " x " + std::to_string(d1) + " x " + std::to_string(d2),
+                            std::to_string(w0) + " x " + std::to_string(w1) + " x " + std::to_string(w2));
+    }
+  }
+
+  /// Checks what the inverse needs of the parameters and of the spectrogram's shape and values.
+  void check_invertible(const char* where, const Eigen::Ref<const Spectrogram<T>>& s) const {
+    if (m_hop > m_win_length) {
+      detail::throw_invalid(where, "hop_length", m_hop,
+                            "hop_length <= win_length = " + std::to_string(m_win_length) +
+                                " for the inverse (torch.istft)");
+    }
+    if (s.rows() != n_freqs()) {
+      detail::throw_invalid(where, "spectrogram rows", s.rows(),
+                            std::to_string(n_freqs()) + " frequency bins for n_fft = " +
+                                std::to_string(n_fft()) +
+                                (m_params.onesided ? " one-sided (n_fft / 2 + 1)" : " two-sided (n_fft)"));
+    }
+    detail::require(s.cols() >= 1, where, "frames", s.cols(), "at least 1 frame (spectrogram columns)");
+    detail::require(s.allFinite(), where, "spectrogram", "values with NaN or Inf", "finite values");
+  }
+
+  void check_nola(const char* where, const detail::InverseGeometry& g) {
+    m_envelope.prepare(g.frames);
+    const Index bad = m_envelope.first_below_threshold(g.check_begin, g.check_end);
+    if (bad >= 0) {
+      detail::throw_invalid(
+          where, "hop_length", m_hop,
+          "a window/hop pair whose overlap-add envelope (sum of squared windows) is at least "
+          "1e-11 on every output sample (NOLA); it is " +
+              std::to_string(m_envelope.min(bad, bad + 1)) + " at sample " +
+              std::to_string(bad) + " of the overlap-added signal (window " +
+              (m_params.custom_window.size() ? std::string("custom") : std::string(to_string(m_params.window))) +
+              ", win_length " + std::to_string(m_win_length) + ", center " +
+              (m_params.center ? "true" : "false") + ")");
+    }
+  }
+
+  /// Windowed frame t of the padded signal into dst (n_fft samples). Interior frames are one
+  /// vectorised multiply; the few frames that reach into the padding go sample by sample.
+  void load_frame(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g, Index t,
+                  T* dst) const noexcept {
+    const Index n = n_fft();
+    const Index start = t * m_hop - g.lead;  // index in x of the frame's first sample
+    if (start >= 0 && start + n <= g.signal_length) {
+      detail::window_copy(dst, x.data() + start, m_analysis.data(), n);
+      return;
+    }
+    for (Index m = 0; m < n; ++m)
+      dst[m] = detail::padded_sample(x.data(), g, m_params, t * m_hop + m) * m_analysis[m];
+  }
+
+  /// Adds windowed frame t into the output, clipped to the output's frame-covered samples.
+  void overlap_add(Index t, const T* frame, const detail::InverseGeometry& g, T* out) const noexcept {
+    const Index n = n_fft();
+    const Index first = t * m_hop;                      // frame start in the overlap-added signal
+    const Index lo = std::max<Index>(0, g.offset - first);
+    const Index hi = std::min<Index>(n, g.offset + g.valid - first);
+    if (lo < hi) detail::window_add(out + (first + lo - g.offset), frame + lo, m_synthesis.data() + lo, hi - lo);
+  }
+
+  StftParams m_params;
+  Index m_hop;
+  Index m_win_length;
+  Signal<T> m_window;     // w, zero-padded to n_fft
+  Signal<T> m_analysis;   // w times the forward normalisation
+  Signal<T> m_synthesis;  // w times the inverse FFT scale and normalisation
+  Backend m_fft;
+  detail::WindowEnvelope<T> m_envelope;
+};
+
+namespace detail {
+/// True for Eigen dense expressions: selects the deducing `stft(x, p)` overloads.
+template <class D>
+inline constexpr bool is_dense_v = std::is_base_of_v<Eigen::MatrixBase<D>, D>;
+}  // namespace detail
+
+/// \brief STFT of a signal (torch.stft / torchaudio.functional.spectrogram(power=None)).
+/// Plans and workspace are made per call; keep an `Stft` object to reuse them.
+/// \param[in] x signal, shape (samples)
+/// \returns shape (n_freqs, frames)
+/// \throws specinv::invalid_argument for invalid parameters or signal
+template <class T, class Backend = fft::default_backend<T>>
+Spectrogram<T> stft(const Eigen::Ref<const Signal<T>>& x, const StftParams& params) {
+  return Stft<T, Backend>(params).forward(x);
+}
+
+/// \brief STFT of any Eigen vector expression; the scalar type is deduced.
+template <class Derived, std::enable_if_t<detail::is_dense_v<Derived>, int> = 0>
+Spectrogram<typename Derived::Scalar> stft(const Eigen::MatrixBase<Derived>& x, const StftParams& params) {
+  using T = typename Derived::Scalar;
+  return stft<T>(Eigen::Ref<const Signal<T>>(x.derived()), params);
+}
+
+}  // namespace specinv
