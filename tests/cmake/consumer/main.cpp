@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// Round trip through the library as an outside project would use it; prints "consumer: ok".
+#include <cmath>
+#include <cstdio>
+
+#include <specinv/specinv.hpp>
+
+int main() {
+  specinv::Signal<float> x(22050);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x[i] = std::sin(0.05f * float(i)) * std::exp(-1e-4f * float(i));
+  specinv::StftParams p;
+  p.n_fft = 1024;
+  p.hop_length = 256;
+  const auto s = specinv::stft(x, p);
+  const auto y = specinv::istft(s, p, x.size());
+  const double err = (y - x).norm() / x.norm();
+#if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW
+  const char* backend = "fftw";
+#else
+  const char* backend = "kiss";
+#endif
+  std::printf("specinv %s, backend %s, %ldx%ld spectrogram, round-trip error %.2e\n", SPECINV_VERSION_STRING,
+              backend, long(s.rows()), long(s.cols()), err);
+  if (!(err < 1e-5)) return 1;
+  std::printf("consumer: ok\n");
+  return 0;
+}
