@@ -75,20 +75,22 @@ class WindowEnvelope {
   }
 
   /// \brief Smallest envelope value over samples [begin, end) of the overlap-added signal
-  /// (+infinity for an empty range). \pre prepare(frames) was called.
+  /// (+infinity for an empty range). Cost O(n_fft + hop), whatever the length: the repeated
+  /// middle is looked at once. \pre prepare(frames) was called.
   double min(Index begin, Index end) const noexcept {
     double lowest = std::numeric_limits<double>::infinity();
-    for_each_run(begin, end, [&](Index, Index len, const double* env, const T*) {
-      for (Index k = 0; k < len; ++k) lowest = std::min(lowest, env[k]);
+    for_each_run(begin, end, true, [&](Index, Index len, const double* env, const T*) {
+      lowest = std::min(lowest, Eigen::Map<const Eigen::ArrayXd>(env, len).minCoeff());
     });
     return lowest;
   }
 
   /// \brief Index of the first sample in [begin, end) whose envelope is below the NOLA bound, or
-  /// -1. \pre prepare(frames) was called.
+  /// -1. Sample by sample: for error messages, after min() found a failure.
+  /// \pre prepare(frames) was called.
   Index first_below_threshold(Index begin, Index end) const noexcept {
     Index found = -1;
-    for_each_run(begin, end, [&](Index first, Index len, const double* env, const T*) {
+    for_each_run(begin, end, false, [&](Index first, Index len, const double* env, const T*) {
       for (Index k = 0; k < len && found < 0; ++k)
         if (!(env[k] >= nola_threshold)) found = first + k;
     });
@@ -98,7 +100,7 @@ class WindowEnvelope {
   /// \brief y[k] /= envelope[offset + k] for k in [0, count), vectorised run by run.
   /// \pre prepare(frames) was called and the range passed the NOLA check.
   void normalize(T* y, Index offset, Index count) const noexcept {
-    for_each_run(offset, offset + count, [&](Index first, Index len, const double*, const T* inv) {
+    for_each_run(offset, offset + count, false, [&](Index first, Index len, const double*, const T* inv) {
       Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + (first - offset), len) *=
           Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(inv, len);
     });
@@ -112,9 +114,10 @@ class WindowEnvelope {
   }
 
   /// Calls fn(first, len, envelope, reciprocal) for contiguous runs covering [begin, end) of the
-  /// overlap-added signal of m_frames frames: head, repeated period, tail.
+  /// overlap-added signal of m_frames frames: head, repeated period, tail. With `distinct`, a
+  /// middle region of at least one period is reported as a single period (for reductions).
   template <class Fn>
-  void for_each_run(Index begin, Index end, Fn&& fn) const noexcept {
+  void for_each_run(Index begin, Index end, bool distinct, Fn&& fn) const noexcept {
     const Index length = m_n + m_hop * (m_frames - 1);
     end = std::min(end, length);
     if (begin >= end) return;
@@ -125,11 +128,16 @@ class WindowEnvelope {
     const Index head_end = std::min(end, m_n);
     if (begin < head_end) fn(begin, head_end - begin, m_head.data() + begin, m_head_inv.data() + begin);
     const Index tail_start = std::max(m_n, length - m_n);
-    for (Index i = std::max(begin, m_n); i < std::min(end, tail_start);) {
-      const Index r = i % m_hop;
-      const Index len = std::min(m_hop, std::min(end, tail_start) - i);
-      fn(i, len, m_period.data() + r, m_period_inv.data() + r);
-      i += len;
+    const Index middle_begin = std::max(begin, m_n), middle_end = std::min(end, tail_start);
+    if (distinct && middle_end - middle_begin >= m_hop) {
+      fn(middle_begin, m_hop, m_period.data(), m_period_inv.data());
+    } else {
+      for (Index i = middle_begin; i < middle_end;) {
+        const Index r = i % m_hop;
+        const Index len = std::min(m_hop, middle_end - i);
+        fn(i, len, m_period.data() + r, m_period_inv.data() + r);
+        i += len;
+      }
     }
     const Index tail_begin = std::max(begin, tail_start);
     if (tail_begin < end) {

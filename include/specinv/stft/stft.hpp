@@ -26,6 +26,7 @@
 #include "../core/types.hpp"
 #include "../core/window.hpp"
 #include "../detail/check.hpp"
+#include "../detail/math.hpp"
 #include "../detail/ola.hpp"
 #include "../fft/backend.hpp"
 
@@ -126,7 +127,8 @@ class Stft {
     constexpr const char* where = "Stft::forward";
     const auto g = detail::forward_geometry(m_params, x.size(), where);
     require_shape(where, "out", out.rows(), out.cols(), n_freqs(), g.frames);
-    detail::require(x.allFinite(), where, "x", "a signal with NaN or Inf samples", "finite samples");
+    detail::require(detail::all_finite(x.data(), x.size()), where, "x", "a signal with NaN or Inf samples",
+                    "finite samples");
 
     const Index n = n_fft(), half = n / 2 + 1;
     for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
@@ -171,16 +173,21 @@ class Stft {
                     "output_length(frames, length)");
     check_nola(where, g);
 
-    const Index n = n_fft(), half = n / 2 + 1;
+    const Index half = n_fft() / 2 + 1;
     out.setZero();
+    Index done = 0;  // output samples already divided by the envelope
     for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
       const Index batch = std::min(m_fft.max_batch(), g.frames - t0);
       for (Index f = 0; f < batch; ++f)
         std::copy_n(s.col(t0 + f).data(), half, m_fft.freq_frame(f));
       m_fft.inverse(batch);
       for (Index f = 0; f < batch; ++f) overlap_add(t0 + f, m_fft.time_frame(f), g, out.data());
+      // Samples before the next frame's start are complete: normalise them while still in cache.
+      const bool last = t0 + batch == g.frames;
+      const Index complete = last ? g.valid : std::clamp<Index>((t0 + batch) * m_hop - g.offset, 0, g.valid);
+      m_envelope.normalize(out.data() + done, g.offset + done, complete - done);
+      done = complete;
     }
-    m_envelope.normalize(out.data(), g.offset, g.valid);
   }
 
   /// \brief Inverse STFT, returned by value. \returns shape (output_length(s.cols(), length))
@@ -280,13 +287,16 @@ class Stft {
                                 (m_params.onesided ? " one-sided (n_fft / 2 + 1)" : " two-sided (n_fft)"));
     }
     detail::require(s.cols() >= 1, where, "frames", s.cols(), "at least 1 frame (spectrogram columns)");
-    detail::require(s.allFinite(), where, "spectrogram", "values with NaN or Inf", "finite values");
+    bool finite = true;
+    for (Index t = 0; t < s.cols() && finite; ++t)
+      finite = detail::all_finite(reinterpret_cast<const T*>(s.col(t).data()), 2 * s.rows());
+    detail::require(finite, where, "spectrogram", "values with NaN or Inf", "finite values");
   }
 
   void check_nola(const char* where, const detail::InverseGeometry& g) {
     m_envelope.prepare(g.frames);
-    const Index bad = m_envelope.first_below_threshold(g.check_begin, g.check_end);
-    if (bad >= 0) {
+    if (m_envelope.min(g.check_begin, g.check_end) < detail::nola_threshold) {
+      const Index bad = m_envelope.first_below_threshold(g.check_begin, g.check_end);
       detail::throw_invalid(
           where, "hop_length", m_hop,
           "a window/hop pair whose overlap-add envelope (sum of squared windows) is at least "
