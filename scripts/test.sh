@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds and runs every specinv test on a fresh Debian 12 machine (as root, or with sudo).
+# This is the README's test command and exactly what CI (.ci/run) runs. Three builds:
+#   1. FFTW default backend, warnings as errors: all tests on both backends, benchmarks built
+#   2. KissFFT-only (SPECINV_FFT_BACKEND=kiss): the library and its tests without FFTW linked
+#   3. AddressSanitizer + UndefinedBehaviorSanitizer, assertions on: all tests again
+# Each build also installs specinv and builds/runs a consumer via find_package and add_subdirectory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/install-deps.sh
+jobs=$(nproc)
+build=${SPECINV_BUILD_DIR:-$root/build}
+
+run() {  # run <name> <cmake options...>
+  local name=$1; shift
+  echo "=== specinv test build: $name"
+  cmake -S "$root" -B "$build/$name" -G Ninja -DSPECINV_WERROR=ON "$@"
+  cmake --build "$build/$name" -j"$jobs"
+  ctest --test-dir "$build/$name" -j"$jobs" --output-on-failure --no-tests=error
+}
+
+start=$SECONDS
+run fftw -DCMAKE_BUILD_TYPE=Release -DSPECINV_BUILD_BENCHMARKS=ON -DSPECINV_BENCH_NATIVE=OFF
+run kiss -DCMAKE_BUILD_TYPE=Release -DSPECINV_FFT_BACKEND=kiss
+run sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DSPECINV_SANITIZE=address,undefined
+echo "=== specinv: all test builds passed in $((SECONDS - start)) s"
