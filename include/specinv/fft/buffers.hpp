@@ -23,7 +23,7 @@ namespace specinv::fft {
 template <class T>
 class FrameBuffers {
  public:
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   using Complex = std::complex<T>;
 
   /// \throws specinv::invalid_argument if n < 1 or max_batch < 1

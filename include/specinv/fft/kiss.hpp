@@ -29,7 +29,7 @@ namespace specinv::fft {
 template <class T>
 class kiss : public FrameBuffers<T> {
  public:
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
 
   /// \brief Allocates the buffers, makes the plans and warms them up: KissFFT builds twiddles and
   /// scratch on first use, so one transform each way here keeps every later call allocation-free.
@@ -43,7 +43,8 @@ class kiss : public FrameBuffers<T> {
     inverse(1);
   }
 
-  /// \brief Unscaled r2c of time frames [0, batch) into spectra [0, batch). Allocation-free.
+  /// \brief Unscaled r2c of time frames [0, batch) (n samples each) into spectra [0, batch)
+  /// (n / 2 + 1 bins each). Allocation-free.
   /// \pre 0 <= batch <= max_batch()
   void forward(Index batch) noexcept {
     SPECINV_ASSERT(batch >= 0 && batch <= this->max_batch());
@@ -54,7 +55,8 @@ class kiss : public FrameBuffers<T> {
     for (Index f = 0; f < batch; ++f) m_fft.fwd(this->freq_frame(f), this->time_frame(f), this->size());
   }
 
-  /// \brief Unscaled c2r of spectra [0, batch) into time frames [0, batch). The imaginary parts of
+  /// \brief Unscaled c2r of spectra [0, batch) (n / 2 + 1 bins) into time frames [0, batch)
+  /// (n samples). The imaginary parts of
   /// the DC and Nyquist bins are ignored, as by torch's irfft. Allocation-free.
   /// \pre 0 <= batch <= max_batch()
   void inverse(Index batch) noexcept {
