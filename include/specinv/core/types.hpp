@@ -51,7 +51,3 @@ inline constexpr bool is_real_scalar_v = std::is_same_v<T, float> || std::is_sam
 }  // namespace detail
 
 }  // namespace specinv
-
-/// Rejects any scalar but float and double at compile time, with a readable message.
-#define SPECINV_REQUIRE_REAL_SCALAR(T) \
-  static_assert(::specinv::detail::is_real_scalar_v<T>, "specinv: T must be float or double")

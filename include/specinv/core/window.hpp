@@ -78,6 +78,7 @@ inline Index window_eval_length(const char* where, Index n, bool periodic) {
 namespace window {
 
 /// \brief Generalised cosine window `alpha - beta cos(2 pi k / (N - 1))`: torch.hamming_window.
+/// \tparam T float or double (evaluated in double, then rounded)
 /// \param[in] n window length (>= 0)
 /// \param[in] periodic true: first n points of the length n + 1 symmetric window
 /// \param[in] alpha, beta the coefficients (0.54, 0.46 for Hamming; 0.5, 0.5 for Hann)
@@ -85,7 +86,7 @@ namespace window {
 /// \throws specinv::invalid_argument if n < 0
 template <class T>
 Signal<T> hamming(Index n, bool periodic = true, double alpha = 0.54, double beta = 0.46) {
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   const Index m = detail::window_eval_length("window::hamming", n, periodic);
   Signal<T> w = Signal<T>::Ones(n);
   const double step = 2.0 * detail::pi / double(m - 1);
@@ -94,20 +95,22 @@ Signal<T> hamming(Index n, bool periodic = true, double alpha = 0.54, double bet
 }
 
 /// \brief Hann window `0.5 - 0.5 cos(2 pi k / (N - 1))`: torch.hann_window.
+/// \tparam T float or double (evaluated in double, then rounded)
 /// \returns shape (n) \throws specinv::invalid_argument if n < 0
 template <class T>
 Signal<T> hann(Index n, bool periodic = true) {
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   detail::window_eval_length("window::hann", n, periodic);
   return hamming<T>(n, periodic, 0.5, 0.5);
 }
 
 /// \brief Blackman window `0.42 - 0.5 cos(2 pi k/(N-1)) + 0.08 cos(4 pi k/(N-1))`:
+/// \tparam T float or double (evaluated in double, then rounded)
 /// torch.blackman_window.
 /// \returns shape (n) \throws specinv::invalid_argument if n < 0
 template <class T>
 Signal<T> blackman(Index n, bool periodic = true) {
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   const Index m = detail::window_eval_length("window::blackman", n, periodic);
   Signal<T> w = Signal<T>::Ones(n);
   const double step = detail::pi / double(m - 1);
@@ -119,11 +122,12 @@ Signal<T> blackman(Index n, bool periodic = true) {
 }
 
 /// \brief Bartlett (triangular) window, 0 at both ends of the symmetric form:
+/// \tparam T float or double (evaluated in double, then rounded)
 /// torch.bartlett_window.
 /// \returns shape (n) \throws specinv::invalid_argument if n < 0
 template <class T>
 Signal<T> bartlett(Index n, bool periodic = true) {
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   const Index m = detail::window_eval_length("window::bartlett", n, periodic);
   Signal<T> w = Signal<T>::Ones(n);
   const double step = 2.0 / double(m - 1);
@@ -136,22 +140,24 @@ Signal<T> bartlett(Index n, bool periodic = true) {
 }
 
 /// \brief All-ones window: torch.stft's `window=None`.
+/// \tparam T float or double (evaluated in double, then rounded)
 /// \returns shape (n) \throws specinv::invalid_argument if n < 0
 template <class T>
 Signal<T> rectangular(Index n) {
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   detail::window_eval_length("window::rectangular", n, false);
   return Signal<T>::Ones(n);
 }
 
 /// \brief Kaiser window `I0(beta sqrt(1 - ((k - a) / a)^2)) / I0(beta)`, a = (N - 1) / 2:
+/// \tparam T float or double (evaluated in double, then rounded)
 /// torch.kaiser_window.
 /// \param[in] beta shape parameter, 0 <= beta <= 700 (torch's default is 12)
 /// \returns shape (n)
 /// \throws specinv::invalid_argument if n < 0 or beta is out of range
 template <class T>
 Signal<T> kaiser(Index n, double beta = 12.0, bool periodic = true) {
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   const Index m = detail::window_eval_length("window::kaiser", n, periodic);
   detail::require(beta >= 0.0 && beta <= detail::kaiser_beta_max, "window::kaiser", "beta", beta,
                   "0 <= beta <= 700 (I0(beta) must be finite)");
@@ -166,6 +172,7 @@ Signal<T> kaiser(Index n, double beta = 12.0, bool periodic = true) {
 }
 
 /// \brief The window of the given kind.
+/// \tparam T float or double (evaluated in double, then rounded)
 /// \param[in] beta used by `WindowKind::kaiser` only
 /// \returns shape (n)
 /// \throws specinv::invalid_argument if n < 0 or beta is out of range

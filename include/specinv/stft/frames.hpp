@@ -12,6 +12,7 @@
 /// drops n_fft / 2 at each end with `center`, or keeps exactly `length` samples from the start
 /// (zero-filled past L).
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -86,7 +87,8 @@ struct InverseGeometry {
 };
 
 /// \brief Output placement of the inverse of `frames` frames, with an optional exact `length`.
-/// \throws specinv::invalid_argument if frames < 1 or length < 0
+/// \throws specinv::invalid_argument if frames < 1, length < 0, or the output torch checks would
+/// be empty (length 0 without pad; a single centred frame of even n_fft without length)
 inline InverseGeometry inverse_geometry(const StftParams& p, Index frames,
                                         std::optional<Index> length, const char* where) {
   require(frames >= 1, where, "frames", frames, "at least 1 frame (spectrogram columns)");
@@ -110,6 +112,12 @@ inline InverseGeometry inverse_geometry(const StftParams& p, Index frames,
     g.check_end = full - start;
   }
   g.valid = std::max<Index>(0, std::min(g.out_length, full - g.offset));
+  if (g.check_begin >= g.check_end) {
+    // torch.istft cannot reduce an empty envelope and raises; so does specinv.
+    if (length) require(false, where, "length", *length, "length >= 1 (or pad > 0): torch.istft refuses an empty output");
+    require(false, where, "frames", frames,
+            "more frames: with center = true, one frame of an even n_fft leaves no output sample (torch raises)");
+  }
   return g;
 }
 
@@ -124,7 +132,8 @@ inline Index n_frames(Index n_samples, const StftParams& p) {
 
 /// \brief Number of samples the inverse STFT of `frames` frames returns: `length` when given,
 /// else n_fft + hop * (frames - 1), less n_fft / 2 at each end with `center` (torch.istft).
-/// \throws specinv::invalid_argument if `p` is invalid, frames < 1 or length < 0
+/// \throws specinv::invalid_argument if `p` is invalid, frames < 1, length < 0, or the output
+/// would be empty (torch.istft raises then)
 inline Index istft_length(Index frames, const StftParams& p, std::optional<Index> length = std::nullopt) {
   p.validate();
   return detail::inverse_geometry(p, frames, length, "istft_length").out_length;

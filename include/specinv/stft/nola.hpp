@@ -30,6 +30,8 @@ inline constexpr double nola_threshold = 1e-11;
 /// \brief Window-sum-square envelope of one (window, hop) pair, for any number of frames.
 template <class T>
 class WindowEnvelope {
+  static constexpr Index min_run = 512;  // shortest run of the repeated period, in samples
+
  public:
   WindowEnvelope() = default;
 
@@ -39,9 +41,10 @@ class WindowEnvelope {
       : m_n(window.size()),
         m_hop(hop),
         m_k((m_n + hop - 1) / hop),
+        m_span(hop * std::max<Index>(1, (min_run + hop - 1) / hop)),
         m_head(m_n), m_head_inv(m_n),
         m_tail(m_n), m_tail_inv(m_n),
-        m_period(2 * hop), m_period_inv(2 * hop),
+        m_period(m_span + hop), m_period_inv(m_span + hop),
         m_small(m_n + hop * m_k), m_small_inv(m_n + hop * m_k) {
     const Signal<double> w2 = window.array().square();
     for (Index i = 0; i < m_n; ++i) {
@@ -54,12 +57,14 @@ class WindowEnvelope {
     for (Index r = 0; r < hop; ++r) {
       double sum = 0.0;
       for (Index m = r; m < m_n; m += hop) sum += w2[m];
-      m_period[r] = m_period[r + hop] = sum;  // doubled, so any hop-long run is contiguous
+      // Repeated, so that from any phase r a run of m_span samples is contiguous: the middle of
+      // the signal is then normalised in long vectorised runs even for a hop of a few samples.
+      for (Index k = r; k < m_span + hop; k += hop) m_period[k] = sum;
     }
     m_window2 = w2;
     invert(m_head, m_head_inv, m_n);
     invert(m_tail, m_tail_inv, m_n);
-    invert(m_period, m_period_inv, 2 * hop);
+    invert(m_period, m_period_inv, m_span + hop);
   }
 
   /// \brief Makes the envelope of `frames` frames available. Only fewer than ceil(n_fft / hop)
@@ -134,7 +139,7 @@ class WindowEnvelope {
     } else {
       for (Index i = middle_begin; i < middle_end;) {
         const Index r = i % m_hop;
-        const Index len = std::min(m_hop, middle_end - i);
+        const Index len = std::min(m_span, middle_end - i);  // a multiple of hop but the last
         fn(i, len, m_period.data() + r, m_period_inv.data() + r);
         i += len;
       }
@@ -150,6 +155,7 @@ class WindowEnvelope {
   Index m_hop = 1;
   Index m_k = 1;
   Index m_frames = 0;
+  Index m_span = 1;  // length of the runs the middle is processed in: a multiple of hop >= min_run
   Signal<double> m_window2;
   AlignedArray<double> m_head;
   AlignedArray<T> m_head_inv;

@@ -71,7 +71,8 @@ struct StftParams {
   WindowKind window = WindowKind::hann;
   /// Any window of length win_length, used instead of `window` when non-empty (torch: `window=`).
   Signal<double> custom_window;
-  /// Kaiser shape parameter when window == WindowKind::kaiser, 0 <= beta <= 700 (torch: 12).
+  /// Kaiser shape parameter when window == WindowKind::kaiser, 0 <= kaiser_beta <= 700
+  /// (torch.kaiser_window's `beta`, default 12).
   double kaiser_beta = 12.0;
   /// Pad n_fft / 2 samples on each side so that frame t is centred on sample t * hop_length.
   bool center = true;

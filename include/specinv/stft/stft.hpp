@@ -61,12 +61,16 @@ inline Index block_frames(Index n_fft, std::size_t scalar_size) noexcept {
 /// plans the FFTs (it allocates). After that, `forward` and `inverse` into caller-owned storage
 /// allocate nothing. One object serves one thread at a time; use one per thread.
 ///
+/// Inputs are `Eigen::Ref<const ...>`: contiguous vectors and matrices (and column blocks of them)
+/// bind without a copy; a strided expression, such as a matrix row or one channel of interleaved
+/// audio, is first evaluated into a temporary, which allocates. Real-time code passes contiguous data.
+///
 /// \tparam T float or double
 /// \tparam Backend `fft::fftw<T>` or `fft::kiss<T>` (see fft/backend.hpp)
 template <class T, class Backend = fft::default_backend<T>>
 class Stft {
  public:
-  SPECINV_REQUIRE_REAL_SCALAR(T);
+  static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
   static_assert(std::is_base_of_v<fft::FrameBuffers<T>, Backend>,
                 "specinv::Stft: Backend must be an FFT backend for the same scalar T");
 
@@ -76,7 +80,9 @@ class Stft {
       : m_params(validated(std::move(params))),
         m_hop(detail::resolved_hop(m_params)),
         m_win_length(detail::resolved_win_length(m_params)),
-        m_fft(m_params.n_fft, detail::block_frames(m_params.n_fft, sizeof(T))) {
+        m_fft(m_params.n_fft, detail::block_frames(m_params.n_fft, sizeof(T))),
+        m_edge_capacity(edge_capacity(m_params)),
+        m_edges(2 * m_edge_capacity) {
     const Signal<double> w = detail::padded_window(m_params);
     const double n = double(m_params.n_fft);
     const double energy = w.squaredNorm();
@@ -131,9 +137,10 @@ class Stft {
                     "finite samples");
 
     const Index n = n_fft(), half = n / 2 + 1;
+    const Edges edges = pad_edges(x, g);
     for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
       const Index batch = std::min(m_fft.max_batch(), g.frames - t0);
-      for (Index f = 0; f < batch; ++f) load_frame(x, g, t0 + f, m_fft.time_frame(f));
+      for (Index f = 0; f < batch; ++f) load_frame(x, g, edges, t0 + f, m_fft.time_frame(f));
       m_fft.forward(batch);
       for (Index f = 0; f < batch; ++f) {
         const Eigen::Map<const Eigen::Matrix<std::complex<T>, Eigen::Dynamic, 1>> spectrum(
@@ -175,16 +182,19 @@ class Stft {
 
     const Index half = n_fft() / 2 + 1;
     out.setZero();
+    // Only frames that overlap the output are transformed (a short `length` skips the rest).
+    const Index first = g.offset >= n_fft() ? (g.offset - n_fft()) / m_hop + 1 : 0;
+    const Index end = g.valid > 0 ? std::min(g.frames, (g.offset + g.valid - 1) / m_hop + 1) : 0;
     Index done = 0;  // output samples already divided by the envelope
-    for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
-      const Index batch = std::min(m_fft.max_batch(), g.frames - t0);
+    for (Index t0 = first; t0 < end; t0 += m_fft.max_batch()) {
+      const Index batch = std::min(m_fft.max_batch(), end - t0);
       for (Index f = 0; f < batch; ++f)
         std::copy_n(s.col(t0 + f).data(), half, m_fft.freq_frame(f));
       m_fft.inverse(batch);
       for (Index f = 0; f < batch; ++f) overlap_add(t0 + f, m_fft.time_frame(f), g, out.data());
       // Samples before the next frame's start are complete: normalise them while still in cache.
-      const bool last = t0 + batch == g.frames;
-      const Index complete = last ? g.valid : std::clamp<Index>((t0 + batch) * m_hop - g.offset, 0, g.valid);
+      const Index complete =
+          t0 + batch == end ? g.valid : std::clamp<Index>((t0 + batch) * m_hop - g.offset, 0, g.valid);
       m_envelope.normalize(out.data() + done, g.offset + done, complete - done);
       done = complete;
     }
@@ -194,7 +204,6 @@ class Stft {
   /// \throws specinv::invalid_argument as the caller-storage form
   Signal<T> inverse(const Eigen::Ref<const Spectrogram<T>>& s,
                     std::optional<Index> length = std::nullopt) {
-    check_invertible("Stft::inverse", s);
     Signal<T> out(output_length(s.cols(), length));
     inverse(s, out, length);
     return out;
@@ -309,18 +318,43 @@ class Stft {
     }
   }
 
-  /// Windowed frame t of the padded signal into dst (n_fft samples). Interior frames are one
-  /// vectorised multiply; the few frames that reach into the padding go sample by sample.
-  void load_frame(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g, Index t,
-                  T* dst) const noexcept {
+  /// Samples of padding (torchaudio's pad plus centre padding) before the signal, and the size
+  /// of each edge buffer: every frame that reaches into the padding lies within lead + n_fft
+  /// samples of one end of the padded signal.
+  static Index edge_capacity(const StftParams& p) noexcept {
+    return Index(p.pad) + (p.center ? p.n_fft / 2 : 0) + p.n_fft;
+  }
+
+  /// Where the padded signal's ends are in m_edges for the current call.
+  struct Edges {
+    Index tail_start;  // index in the padded signal of the tail buffer's first sample
+  };
+
+  /// Writes the first and last edge_capacity samples of the padded signal into m_edges: each
+  /// padded sample is worked out once per call here, so that every frame, padded or not, is then
+  /// one vectorised window multiply.
+  Edges pad_edges(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g) noexcept {
+    const Index head = std::min(g.padded_length, m_edge_capacity);
+    const Index tail_start = std::max<Index>(0, g.padded_length - m_edge_capacity);
+    if (g.lead > 0)
+      for (Index i = 0; i < head; ++i) m_edges[i] = detail::padded_sample(x.data(), g, m_params, i);
+    if ((g.frames - 1) * m_hop + n_fft() > g.lead + g.signal_length)
+      for (Index i = tail_start; i < g.padded_length; ++i)
+        m_edges[m_edge_capacity + i - tail_start] = detail::padded_sample(x.data(), g, m_params, i);
+    return {tail_start};
+  }
+
+  /// Windowed frame t of the padded signal into dst (n_fft samples): straight from the signal,
+  /// or from an edge buffer for the few frames that reach into the padding.
+  void load_frame(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g, const Edges& edges,
+                  Index t, T* dst) const noexcept {
     const Index n = n_fft();
-    const Index start = t * m_hop - g.lead;  // index in x of the frame's first sample
-    if (start >= 0 && start + n <= g.signal_length) {
-      detail::window_copy(dst, x.data() + start, m_analysis.data(), n);
-      return;
-    }
-    for (Index m = 0; m < n; ++m)
-      dst[m] = detail::padded_sample(x.data(), g, m_params, t * m_hop + m) * m_analysis[m];
+    const Index first = t * m_hop;    // index in the padded signal of the frame's first sample
+    const Index start = first - g.lead;  // ... and in the signal
+    const T* src = start >= 0 && start + n <= g.signal_length ? x.data() + start
+                   : first < g.lead                           ? m_edges.data() + first
+                                                              : m_edges.data() + m_edge_capacity + (first - edges.tail_start);
+    detail::window_copy(dst, src, m_analysis.data(), n);
   }
 
   /// Adds windowed frame t into the output, clipped to the output's frame-covered samples.
@@ -339,6 +373,8 @@ class Stft {
   Signal<T> m_analysis;   // w times the forward normalisation
   Signal<T> m_synthesis;  // w times the inverse FFT scale and normalisation
   Backend m_fft;
+  Index m_edge_capacity;              // lead + n_fft: samples per edge buffer
+  detail::AlignedArray<T> m_edges;    // padded head, then padded tail, of the current signal
   detail::WindowEnvelope<T> m_envelope;
 };
 
@@ -350,6 +386,8 @@ inline constexpr bool is_dense_v = std::is_base_of_v<Eigen::MatrixBase<D>, D>;
 
 /// \brief STFT of a signal (torch.stft / torchaudio.functional.spectrogram(power=None)).
 /// Plans and workspace are made per call; keep an `Stft` object to reuse them.
+/// \tparam T float or double
+/// \tparam Backend the FFT backend (fft::default_backend<T> unless given)
 /// \param[in] x signal, shape (samples)
 /// \returns shape (n_freqs, frames)
 /// \throws specinv::invalid_argument for invalid parameters or signal
@@ -359,6 +397,8 @@ Spectrogram<T> stft(const Eigen::Ref<const Signal<T>>& x, const StftParams& para
 }
 
 /// \brief STFT of any Eigen vector expression; the scalar type is deduced.
+/// \tparam Derived an Eigen dense vector type of float or double
+/// \returns shape (n_freqs, frames) \throws specinv::invalid_argument as above
 template <class Derived, std::enable_if_t<detail::is_dense_v<Derived>, int> = 0>
 Spectrogram<typename Derived::Scalar> stft(const Eigen::MatrixBase<Derived>& x, const StftParams& params) {
   using T = typename Derived::Scalar;
