@@ -29,7 +29,7 @@ inline Audio read_audio(const std::string& path) {
   return {info.samplerate, interleaved};
 }
 
-/// The first channel of a file, or the mean of all channels.
+/// A file mixed down to mono: the mean of its channels.
 inline Eigen::VectorXd read_mono(const std::string& path, int* sample_rate = nullptr) {
   const Audio a = read_audio(path);
   if (sample_rate) *sample_rate = a.sample_rate;

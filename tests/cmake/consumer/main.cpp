@@ -2,6 +2,7 @@
 // Round trip through the library as an outside project would use it; prints "consumer: ok".
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include <specinv/specinv.hpp>
 
@@ -22,6 +23,10 @@ int main() {
   std::printf("specinv %s, backend %s, %ldx%ld spectrogram, round-trip error %.2e\n", SPECINV_VERSION_STRING,
               backend, long(s.rows()), long(s.cols()), err);
   if (!(err < 1e-5)) return 1;
+  if (std::strcmp(backend, EXPECTED_BACKEND) != 0) {
+    std::printf("expected the %s backend\n", EXPECTED_BACKEND);
+    return 1;
+  }
   std::printf("consumer: ok\n");
   return 0;
 }
