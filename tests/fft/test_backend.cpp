@@ -166,3 +166,27 @@ TEMPLATE_TEST_CASE("plans can be created and executed from 8 threads at once", "
   for (auto& t : threads) t.join();
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("the default backend is the one the build configured", "[fft]") {
+  const std::string configured = SPECINV_CONFIGURED_BACKEND;
+  const bool kiss_default = std::is_same_v<fft::default_backend<float>, fft::kiss<float>> &&
+                            std::is_same_v<fft::default_backend<double>, fft::kiss<double>>;
+  CHECK(configured == (kiss_default ? "kiss" : "fftw"));
+}
+
+TEMPLATE_TEST_CASE("backends move, and a moved-to backend keeps working", "[fft]", SPECINV_TEST_CONFIGS) {
+  using T = typename TestType::scalar;
+  using Backend = typename TestType::backend;
+  Backend a(64, 4);
+  for (Index m = 0; m < 64; ++m) a.time_frame(0)[m] = T(m % 5);
+  a.forward(1);
+  const std::complex<T> dc = a.freq_frame(0)[0];
+  Backend b(std::move(a));
+  b.forward(1);
+  CHECK(b.freq_frame(0)[0] == dc);
+  Backend c(32, 2);
+  c = std::move(b);
+  c.forward(1);
+  CHECK(c.freq_frame(0)[0] == dc);
+  CHECK(c.size() == 64);
+}

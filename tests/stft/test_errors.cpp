@@ -56,6 +56,11 @@ TEST_CASE("invalid StftParams are refused, naming the field and value", "[stft][
   p.window = WindowKind::kaiser;
   p.kaiser_beta = -2;
   refuses(p, "kaiser_beta = -2");
+  p.kaiser_beta = 701;
+  refuses(p, "kaiser_beta = 701");
+  p = base();
+  p.window = static_cast<WindowKind>(17);
+  refuses(p, "window = 17");
   p = base();
   p.pad = -1;
   refuses(p, "pad = -1");
@@ -108,6 +113,11 @@ TEMPLATE_TEST_CASE("bad spectrograms and lengths are refused by the inverse", "[
                        test::Mentions("frames = 0"));
   CHECK_THROWS_MATCHES(object.inverse(s, Index(-5)), specinv::invalid_argument, test::Mentions("length = -5; expected length >= 0"));
   CHECK_THROWS_MATCHES(istft_length(10, base(), Index(-1)), specinv::invalid_argument, test::Mentions("length = -1"));
+  // torch.istft raises where nothing would be returned (an empty envelope to check).
+  CHECK_THROWS_MATCHES(object.inverse(s, Index(0)), specinv::invalid_argument,
+                       test::Mentions("length = 0; expected length >= 1"));
+  CHECK_THROWS_MATCHES(object.inverse(s.leftCols(1).eval()), specinv::invalid_argument,
+                       test::Mentions("frames = 1; expected more frames"));
   Spectrogram<TestType> nan = s;
   nan(3, 4) = std::complex<TestType>(0, std::numeric_limits<TestType>::quiet_NaN());
   CHECK_THROWS_MATCHES(object.inverse(nan), specinv::invalid_argument, test::Mentions("spectrogram = values with NaN or Inf"));

@@ -66,8 +66,9 @@ TEMPLATE_TEST_CASE("length pads with zeros past the last frame and trims before 
   CHECK(longer.tail(100).isZero(0));
   CHECK(test::rel_error(longer.head(covered).eval(), x.head(covered).eval()) <= test::tol<T>());
   const Signal<T> shorter = object.inverse(s, Index(1000));
-  CHECK(shorter == longer.head(1000));
-  CHECK(object.inverse(s, Index(0)).size() == 0);
+  CHECK(test::rel_error(shorter, longer.head(1000).eval()) <= test::tol<T>() / 1000);
+  // torch.istft raises when nothing would be returned; so does specinv.
+  CHECK_THROWS_MATCHES(object.inverse(s, Index(0)), specinv::invalid_argument, test::Mentions("length = 0"));
 }
 
 TEMPLATE_TEST_CASE("pad: torchaudio removes it only when a length is given", "[istft]", float, double) {

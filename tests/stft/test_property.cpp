@@ -95,7 +95,12 @@ TEMPLATE_TEST_CASE("istft(stft(x)) == x for 200 random valid parameter sets", "[
                           << " onesided " << c.p.onesided << " pad " << c.p.pad << " N " << c.length);
     REQUIRE(s.cols() == o.frames);
     REQUIRE(s.rows() == (c.p.onesided ? c.p.n_fft / 2 + 1 : c.p.n_fft));
-    REQUIRE(object.output_length(s.cols()) == o.covered - 2 * (c.p.center ? c.p.n_fft / 2 : 0));
+    const Index natural_length = o.covered - 2 * (c.p.center ? c.p.n_fft / 2 : 0);
+    if (natural_length > 0) {
+      REQUIRE(object.output_length(s.cols()) == natural_length);
+    } else {  // one centred frame of an even n_fft: torch raises rather than return nothing
+      REQUIRE_THROWS_AS(object.output_length(s.cols()), specinv::invalid_argument);
+    }
 
     if (!(o.env_min >= 1e-11)) {  // not invertible on the output: torch raises, so must we
       CHECK_THROWS_AS(object.inverse(s, c.length), specinv::invalid_argument);
@@ -113,6 +118,17 @@ TEMPLATE_TEST_CASE("istft(stft(x)) == x for 200 random valid parameter sets", "[
     worst = std::max(worst, err);
     CHECK(err <= (std::is_same_v<T, float> ? 1e-5 : 1e-12));
     CHECK(y.tail(c.length - usable).isZero(0));
+    // Other lengths give the same samples where they overlap: torch's default, a shorter one.
+    // (Equal to rounding, not bit for bit: a different last block may go through FFTW's
+    // single-frame plan instead of its batched one.)
+    const double same = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+    if (c.p.pad == 0 && natural_length > 0) {
+      const Signal<T> natural = object.inverse(s);
+      const Index common = std::min(natural.size(), usable);
+      CHECK(test::rel_error(natural.head(common).eval(), y.head(common).eval()) <= same);
+    }
+    const Index shorter = std::max<Index>(1, c.length / 3);
+    CHECK(test::rel_error(object.inverse(s, shorter), y.head(shorter).eval()) <= same);
     ++reconstructed;
   }
   WARN(TestType::name() << ": " << reconstructed << " reconstructed (worst relative error " << worst << "), "

@@ -2,6 +2,8 @@
 // Forward STFT: every golden case (torchaudio and torch.stft), both backends, float and double;
 // the API forms (object, free function, deduced scalar, batch) and the one/two-sided relation.
 
+#include <vector>
+
 #include <specinv/stft.hpp>
 
 #include "../support/catch.hpp"
@@ -142,4 +144,23 @@ TEST_CASE("n_frames follows torch: 1 + (padded - n_fft) / hop", "[stft][frames]"
   p.center = true;
   CHECK(istft_length(32, p) == 31 * 128);
   CHECK(istft_length(32, p, 4001) == 4001);
+}
+
+TEMPLATE_TEST_CASE("Stft objects move, in containers too", "[stft]", SPECINV_TEST_CONFIGS) {
+  using T = typename TestType::scalar;
+  using Backend = typename TestType::backend;
+  const Signal<T> x = test::load_vector(test::golden("signals/chirp.npy")).cast<T>();
+  std::vector<Stft<T, Backend>> objects;
+  std::vector<Spectrogram<T>> expected;
+  for (int n : {128, 256, 384, 512, 640}) {
+    StftParams p;
+    p.n_fft = n;
+    p.hop_length = n / 4;
+    objects.emplace_back(p);  // the vector grows: earlier objects are moved
+    expected.push_back(Stft<T, Backend>(p).forward(x));
+  }
+  for (std::size_t i = 0; i < objects.size(); ++i) CHECK(objects[i].forward(x) == expected[i]);
+  objects[0] = std::move(objects[4]);
+  CHECK(objects[0].forward(x) == expected[4]);
+  CHECK(test::rel_error(objects[0].inverse(expected[4], x.size()), x) <= test::tol<T>());
 }

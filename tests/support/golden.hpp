@@ -4,7 +4,6 @@
 // Access to ../shared/golden/cases.json and translation of its torch calls into StftParams.
 
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <string>
 
@@ -33,20 +32,29 @@ struct WindowSpec {
   double beta;
 };
 
-/// Parses "torch.<kind>_window(<n>, periodic=<True|False>[, beta=<b>], ...)".
+/// Window kind from torch's function prefix ("hann" for torch.hann_window) or a golden file
+/// name prefix ("rect" for rect_256.npy).
+inline specinv::WindowKind parse_window_kind(const std::string& k) {
+  if (k == "hann") return specinv::WindowKind::hann;
+  if (k == "hamming") return specinv::WindowKind::hamming;
+  if (k == "blackman") return specinv::WindowKind::blackman;
+  if (k == "bartlett") return specinv::WindowKind::bartlett;
+  if (k == "kaiser") return specinv::WindowKind::kaiser;
+  if (k == "rect" || k == "ones") return specinv::WindowKind::rectangular;
+  throw std::runtime_error("unknown window kind " + k);
+}
+
+/// Parses "torch.<kind>_window(<n>[, periodic=<True|False>][, beta=<b>], ...)".
 inline WindowSpec parse_window_call(const std::string& call) {
-  static const std::regex re(R"(torch\.(\w+)_window\((\d+)(?:, periodic=(True|False))?(?:, beta=([0-9.]+))?)");
-  std::smatch m;
-  if (!std::regex_search(call, m, re)) throw std::runtime_error("unparsed window call: " + call);
-  const std::string k = m[1];
-  WindowSpec w{specinv::WindowKind::rectangular, std::stoll(m[2]), m[3] != "False",
-               m[4].matched ? std::stod(m[4]) : 12.0};
-  if (k == "hann") w.kind = specinv::WindowKind::hann;
-  else if (k == "hamming") w.kind = specinv::WindowKind::hamming;
-  else if (k == "blackman") w.kind = specinv::WindowKind::blackman;
-  else if (k == "bartlett") w.kind = specinv::WindowKind::bartlett;
-  else if (k == "kaiser") w.kind = specinv::WindowKind::kaiser;
-  else throw std::runtime_error("unknown window kind in: " + call);
+  const auto open = call.find("_window(");
+  const auto start = open == std::string::npos ? open : call.rfind("torch.", open);
+  if (start == std::string::npos) throw std::runtime_error("unparsed window call: " + call);
+  const auto close = call.find(')', open);
+  const std::string args = call.substr(open + 8, close - open - 8);
+  WindowSpec w{parse_window_kind(call.substr(start + 6, open - start - 6)), std::stoll(args), true, 12.0};
+  w.periodic = args.find("periodic=False") == std::string::npos;
+  const auto beta = args.find("beta=");
+  if (beta != std::string::npos) w.beta = std::stod(args.substr(beta + 5));
   return w;
 }
 
