@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DSPECINV_BUILD_TESTS=OFF
+cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DSPECINV_BUILD_TESTS=OFF -DSPECINV_BUILD_BENCHMARKS=OFF
 cmake --build build/demo --target roundtrip -j"$(nproc)"
 build/demo/examples/roundtrip "$@"
