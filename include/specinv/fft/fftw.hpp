@@ -141,21 +141,22 @@ class fftw : public FrameBuffers<T> {
  private:
   // Without FFTW's buffered algorithms when possible (they allocate on every execution), else
   // with them. Null when FFTW cannot plan at all; the constructor checks. Caller holds the lock.
-  Plan plan_r2c(int howmany) {
-    auto make = [&](unsigned flags) {
-      return Api::r2c(int(this->size()), howmany, this->time_frame(0), int(this->time_stride()),
-                      this->freq_frame(0), int(this->freq_stride()), flags);
-    };
+  template <class Make>
+  static Plan plan_unbuffered_first(Make make) {
     Plan p = make(SPECINV_FFTW_PLANNER_FLAGS | FFTW_NO_BUFFERING);
     return p ? p : make(SPECINV_FFTW_PLANNER_FLAGS);
   }
+  Plan plan_r2c(int howmany) {
+    return plan_unbuffered_first([&](unsigned flags) {
+      return Api::r2c(int(this->size()), howmany, this->time_frame(0), int(this->time_stride()),
+                      this->freq_frame(0), int(this->freq_stride()), flags);
+    });
+  }
   Plan plan_c2r(int howmany) {
-    auto make = [&](unsigned flags) {
+    return plan_unbuffered_first([&](unsigned flags) {
       return Api::c2r(int(this->size()), howmany, this->freq_frame(0), int(this->freq_stride()),
                       this->time_frame(0), int(this->time_stride()), flags);
-    };
-    Plan p = make(SPECINV_FFTW_PLANNER_FLAGS | FFTW_NO_BUFFERING);
-    return p ? p : make(SPECINV_FFTW_PLANNER_FLAGS);
+    });
   }
   void destroy_plans() noexcept {
     for (Plan* p : {&m_r2c_one, &m_c2r_one, &m_r2c_batch, &m_c2r_batch}) {

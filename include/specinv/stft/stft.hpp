@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -132,15 +133,15 @@ class Stft {
   void forward(const Eigen::Ref<const Signal<T>>& x, Eigen::Ref<Spectrogram<T>> out) {
     constexpr const char* where = "Stft::forward";
     const auto g = detail::forward_geometry(m_params, x.size(), where);
-    require_shape(where, "out", out.rows(), out.cols(), n_freqs(), g.frames);
+    require_dims(where, "out", {out.rows(), out.cols()}, {n_freqs(), g.frames});
     detail::require(detail::all_finite(x.data(), x.size()), where, "x", "a signal with NaN or Inf samples",
                     "finite samples");
 
     const Index n = n_fft(), half = n / 2 + 1;
-    const Edges edges = pad_edges(x, g);
+    pad_edges(x, g);
     for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
       const Index batch = std::min(m_fft.max_batch(), g.frames - t0);
-      for (Index f = 0; f < batch; ++f) load_frame(x, g, edges, t0 + f, m_fft.time_frame(f));
+      for (Index f = 0; f < batch; ++f) load_frame(x, g, t0 + f, m_fft.time_frame(f));
       m_fft.forward(batch);
       for (Index f = 0; f < batch; ++f) {
         const Eigen::Map<const Eigen::Matrix<std::complex<T>, Eigen::Dynamic, 1>> spectrum(
@@ -216,8 +217,8 @@ class Stft {
   void forward(const Eigen::TensorMap<const SignalBatch<T>>& x, Eigen::TensorMap<SpectrogramBatch<T>> out) {
     const Index samples = x.dimension(0), batch = x.dimension(1);
     const Index frames = n_frames(samples);
-    require_batch_shape("Stft::forward", out.dimension(0), out.dimension(1), out.dimension(2),
-                        n_freqs(), frames, batch);
+    require_dims("Stft::forward", "out dimensions", {out.dimension(0), out.dimension(1), out.dimension(2)},
+                 {n_freqs(), frames, batch});
     for (Index b = 0; b < batch; ++b) {
       forward(Eigen::Map<const Signal<T>>(x.data() + b * samples, samples),
               Eigen::Map<Spectrogram<T>>(out.data() + b * n_freqs() * frames, n_freqs(), frames));
@@ -241,8 +242,8 @@ class Stft {
                std::optional<Index> length = std::nullopt) {
     const Index rows = s.dimension(0), frames = s.dimension(1), batch = s.dimension(2);
     const Index samples = out.dimension(0);
-    require_batch_shape("Stft::inverse", samples, out.dimension(1), 1,
-                        output_length(frames, length), batch, 1);
+    require_dims("Stft::inverse", "out dimensions", {samples, out.dimension(1)},
+                 {output_length(frames, length), batch});
     for (Index b = 0; b < batch; ++b) {
       inverse(Eigen::Map<const Spectrogram<T>>(s.data() + b * rows * frames, rows, frames),
               Eigen::Map<Signal<T>>(out.data() + b * samples, samples), length);
@@ -264,22 +265,16 @@ class Stft {
     return p;
   }
 
-  static void require_shape(const char* where, const char* name, Index rows, Index cols,
-                            Index want_rows, Index want_cols) {
-    if (rows != want_rows || cols != want_cols) {
-      detail::throw_invalid(where, name, std::to_string(rows) + " x " + std::to_string(cols),
-                            std::to_string(want_rows) + " x " + std::to_string(want_cols) +
-                                " (n_freqs x frames)");
-    }
-  }
-
-  static void require_batch_shape(const char* where, Index d0, Index d1, Index d2, Index w0,
-                                  Index w1, Index w2) {
-    if (d0 != w0 || d1 != w1 || d2 != w2) {
-      detail::throw_invalid(where, "out dimensions",
-                            std::to_string(d0) + " x " + std::to_string(d1) + " x " + std::to_string(d2),
-                            std::to_string(w0) + " x " + std::to_string(w1) + " x " + std::to_string(w2));
-    }
+  /// Throws unless the dimensions `got` of `name` equal `want` (both written "a x b x ...").
+  static void require_dims(const char* where, const char* name, std::initializer_list<Index> got,
+                           std::initializer_list<Index> want) {
+    if (std::equal(got.begin(), got.end(), want.begin(), want.end())) return;
+    auto words = [](std::initializer_list<Index> dims) {
+      std::string text;
+      for (Index d : dims) text += (text.empty() ? "" : " x ") + std::to_string(d);
+      return text;
+    };
+    detail::throw_invalid(where, name, words(got), words(want));
   }
 
   /// Checks what the inverse needs of the parameters and of the spectrogram's shape and values.
@@ -325,35 +320,34 @@ class Stft {
     return Index(p.pad) + (p.center ? p.n_fft / 2 : 0) + p.n_fft;
   }
 
-  /// Where the padded signal's ends are in m_edges for the current call.
-  struct Edges {
-    Index tail_start;  // index in the padded signal of the tail buffer's first sample
-  };
+  /// Index in the padded signal of the tail edge buffer's first sample.
+  Index edge_tail_start(const detail::ForwardGeometry& g) const noexcept {
+    return std::max<Index>(0, g.padded_length - m_edge_capacity);
+  }
 
   /// Writes the first and last edge_capacity samples of the padded signal into m_edges: each
   /// padded sample is worked out once per call here, so that every frame, padded or not, is then
   /// one vectorised window multiply.
-  Edges pad_edges(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g) noexcept {
+  void pad_edges(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g) noexcept {
     const Index head = std::min(g.padded_length, m_edge_capacity);
-    const Index tail_start = std::max<Index>(0, g.padded_length - m_edge_capacity);
+    const Index tail_start = edge_tail_start(g);
     if (g.lead > 0)
       for (Index i = 0; i < head; ++i) m_edges[i] = detail::padded_sample(x.data(), g, m_params, i);
     if ((g.frames - 1) * m_hop + n_fft() > g.lead + g.signal_length)
       for (Index i = tail_start; i < g.padded_length; ++i)
         m_edges[m_edge_capacity + i - tail_start] = detail::padded_sample(x.data(), g, m_params, i);
-    return {tail_start};
   }
 
   /// Windowed frame t of the padded signal into dst (n_fft samples): straight from the signal,
   /// or from an edge buffer for the few frames that reach into the padding.
-  void load_frame(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g, const Edges& edges,
-                  Index t, T* dst) const noexcept {
+  void load_frame(const Eigen::Ref<const Signal<T>>& x, const detail::ForwardGeometry& g, Index t,
+                  T* dst) const noexcept {
     const Index n = n_fft();
     const Index first = t * m_hop;    // index in the padded signal of the frame's first sample
     const Index start = first - g.lead;  // ... and in the signal
     const T* src = start >= 0 && start + n <= g.signal_length ? x.data() + start
                    : first < g.lead                           ? m_edges.data() + first
-                                                              : m_edges.data() + m_edge_capacity + (first - edges.tail_start);
+                                                              : m_edges.data() + m_edge_capacity + (first - edge_tail_start(g));
     detail::window_copy(dst, src, m_analysis.data(), n);
   }
 
