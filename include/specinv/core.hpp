@@ -2,8 +2,9 @@
 #pragma once
 
 /// \file
-/// \brief Core layer: types, errors, windows.
+/// \brief Core layer: types, errors, the warning hook, windows.
 
 #include "core/error.hpp"
 #include "core/types.hpp"
+#include "core/warning.hpp"
 #include "core/window.hpp"

@@ -3,9 +3,11 @@
 
 /// \file
 /// \brief Everything in specinv. Layers, each usable on its own through its own umbrella:
-/// core (types, errors, windows) <- fft (backends) <- stft (STFT / iSTFT).
+/// core (types, errors, windows) <- fft (backends) <- stft (STFT / iSTFT) <- filterbank (mel, bark,
+/// inverse filterbank).
 
 #include "version.hpp"
 #include "core.hpp"
 #include "fft.hpp"
 #include "stft.hpp"
+#include "filterbank.hpp"

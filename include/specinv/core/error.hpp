@@ -32,8 +32,10 @@ class runtime_error : public std::runtime_error {
 /// Throws `e`, or prints its message and aborts when the translation unit is built without
 /// exceptions (plugin hosts often are).
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define SPECINV_HAS_EXCEPTIONS 1
 #define SPECINV_THROW(e) throw e
 #else
+#define SPECINV_HAS_EXCEPTIONS 0
 #define SPECINV_THROW(e) (std::fprintf(stderr, "specinv: %s\n", (e).what()), std::abort())
 #endif
 
