@@ -12,26 +12,11 @@
 
 #include "../support/catch.hpp"
 #include "../support/golden.hpp"
+#include "../support/warnings.hpp"
 
 using namespace specinv;
 
 namespace {
-
-std::vector<std::string> g_warnings;
-
-void capture_warning(const char* message) { g_warnings.emplace_back(message); }
-
-/// Routes warnings into g_warnings for the scope of the object, then restores the handler.
-class CaptureWarnings {
- public:
-  CaptureWarnings() : m_previous(set_warning_handler(&capture_warning)) { g_warnings.clear(); }
-  ~CaptureWarnings() { set_warning_handler(m_previous); }
-  CaptureWarnings(const CaptureWarnings&) = delete;
-  CaptureWarnings& operator=(const CaptureWarnings&) = delete;
-
- private:
-  WarningHandler m_previous;
-};
 
 BarkScale parse_bark_scale(const std::string& s) {
   if (s == "schroeder") return BarkScale::schroeder;
@@ -59,7 +44,7 @@ TEMPLATE_TEST_CASE("bark_filterbank equals the prototype barkscale_fbanks (golde
     const Eigen::VectorXd expected_edges = test::load_vector(test::golden(c.at("f_pts_file")));
     const int n_barks = c.at("n_barks");
     const BarkScale scale = parse_bark_scale(c.at("bark_scale"));
-    CaptureWarnings capture;
+    test::CaptureWarnings capture;
     const Magnitude<TestType> fb =
         bark_filterbank<TestType>(c.at("n_freqs"), c.at("f_min"), c.at("f_max"), n_barks, c.at("sample_rate"), scale);
     REQUIRE(fb.rows() == expected.rows());
@@ -82,10 +67,10 @@ TEMPLATE_TEST_CASE("bark_filterbank equals the prototype barkscale_fbanks (golde
     CHECK(info.empty_filters.size() == std::size_t(empty));
     for (Index j : info.empty_filters) CHECK(expected.col(j).isZero(0));
     if (empty == 0) {
-      CHECK(g_warnings.empty());
+      CHECK(capture.messages().empty());
     } else {
-      REQUIRE(g_warnings.size() == 1);
-      CHECK(g_warnings[0] ==
+      REQUIRE(capture.messages().size() == 1);
+      CHECK(capture.messages()[0] ==
             "At least one bark filterbank has all zero values. The value for `n_barks` (" + std::to_string(n_barks) +
                 ") may be set too high. Or, the value for `n_freqs` (" +
                 std::to_string(c.at("n_freqs").get<int>()) + ") may be set too low.");

@@ -12,26 +12,11 @@
 
 #include "../support/catch.hpp"
 #include "../support/golden.hpp"
+#include "../support/warnings.hpp"
 
 using namespace specinv;
 
 namespace {
-
-std::vector<std::string> g_warnings;
-
-void capture_warning(const char* message) { g_warnings.emplace_back(message); }
-
-/// Routes warnings into g_warnings for the scope of the object, then restores the handler.
-class CaptureWarnings {
- public:
-  CaptureWarnings() : m_previous(set_warning_handler(&capture_warning)) { g_warnings.clear(); }
-  ~CaptureWarnings() { set_warning_handler(m_previous); }
-  CaptureWarnings(const CaptureWarnings&) = delete;
-  CaptureWarnings& operator=(const CaptureWarnings&) = delete;
-
- private:
-  WarningHandler m_previous;
-};
 
 MelNorm parse_norm(const nlohmann::json& j) { return j.is_null() ? MelNorm::none : MelNorm::slaney; }
 MelScale parse_mel_scale(const std::string& s) { return s == "slaney" ? MelScale::slaney : MelScale::htk; }
@@ -71,7 +56,7 @@ TEMPLATE_TEST_CASE("mel_filterbank equals torchaudio melscale_fbanks (golden mel
     const std::string id = c.at("id");
     INFO(id << " " << c.at("call").get<std::string>());
     const Eigen::MatrixXd expected = test::load_real(test::golden(c.at("file")));
-    CaptureWarnings capture;
+    test::CaptureWarnings capture;
     const Magnitude<TestType> fb =
         mel_filterbank<TestType>(c.at("n_freqs"), c.at("f_min"), c.at("f_max"), c.at("n_mels"), c.at("sample_rate"),
                                  parse_norm(c.at("norm")), parse_mel_scale(c.at("mel_scale")));
@@ -88,11 +73,11 @@ TEMPLATE_TEST_CASE("mel_filterbank equals torchaudio melscale_fbanks (golden mel
     CHECK(info.ok() == (empty == 0));
     for (Index j : info.empty_filters) CHECK(expected.col(j).isZero(0));
     if (empty == 0) {
-      CHECK(g_warnings.empty());
+      CHECK(capture.messages().empty());
     } else {
-      REQUIRE(g_warnings.size() == 1);
-      CHECK(g_warnings[0].find("`n_mels` (128)") != std::string::npos);
-      CHECK(g_warnings[0] == c.at("warning").get<std::string>());  // torchaudio's exact wording
+      REQUIRE(capture.messages().size() == 1);
+      CHECK(capture.messages()[0].find("`n_mels` (128)") != std::string::npos);
+      CHECK(capture.messages()[0] == c.at("warning").get<std::string>());  // torchaudio's exact wording
     }
   }
   WARN((std::is_same_v<TestType, float> ? "float" : "double")
