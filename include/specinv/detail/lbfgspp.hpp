@@ -8,7 +8,8 @@
 /// default line search), so everything is passed explicitly here: the More-Thuente line search,
 /// which enforces the strong Wolfe conditions, and every tolerance. LBFGSpp reports a failed line
 /// search by throwing `std::runtime_error`; that is not an error for specinv (STYLE X3), so the
-/// adapter keeps the best iterate seen and returns normally with `converged = false`.
+/// adapter keeps the best iterate seen and returns normally; `converged` then says whether that
+/// iterate meets the gradient tolerance.
 /// LBFGSpp throws, so it is unavailable in builds without exceptions; there
 /// `minimize_nonnegative` reports failure instead.
 
@@ -29,7 +30,7 @@ namespace specinv::detail {
 /// What a bounded minimisation achieved.
 struct MinimizeResult {
   int iterations = 0;      ///< L-BFGS-B iterations (objective evaluations if the line search failed)
-  bool converged = false;  ///< a stopping test was met (false: line search failure or max_iter)
+  bool converged = false;  ///< stopped by a tolerance, or the projected gradient is within it
   bool available = true;   ///< false when built without exceptions (LBFGSpp needs them)
 };
 
@@ -72,17 +73,21 @@ MinimizeResult minimize_nonnegative(F& f, Eigen::VectorXd& x, int max_iter, doub
   const Eigen::VectorXd lower = Eigen::VectorXd::Zero(x.size());
   const Eigen::VectorXd upper = Eigen::VectorXd::Constant(x.size(), std::numeric_limits<double>::infinity());
   double fx = 0.0;
+  bool stopped_by_test = false;
   try {
     result.iterations = solver.minimize(tracked, x, fx, lower, upper);
-    result.converged = result.iterations < max_iter;
+    stopped_by_test = result.iterations < max_iter;
   } catch (const std::runtime_error&) {
     result.iterations = evaluations;
-    result.converged = false;
   } catch (const std::logic_error&) {  // 0.1.0 also throws logic_error when the line search fails
     result.iterations = evaluations;
-    result.converged = false;
   }
   x = best_x;
+  // Converged when a stopping test holds at the point returned (0.1.0 has no final gradient).
+  Eigen::VectorXd grad(x.size());
+  const double value = f(x, grad);
+  const double projected = ((x - grad).cwiseMax(0.0) - x).cwiseAbs().maxCoeff();
+  result.converged = stopped_by_test || projected <= grad_tolerance || value == 0.0;
 #else
   (void)f, (void)x, (void)max_iter, (void)grad_tolerance, (void)change_tolerance;
   result.available = false;

@@ -32,9 +32,10 @@
 ///   falls below `tolerance_loss` or changes by less than `tolerance_change`. Vectorised: one
 ///   sparse product per step for all frames. Starts from zero (torchaudio: `torch.rand`), which
 ///   keeps it deterministic and puts no noise in the filterbank's null space.
-/// - `lbfgsb`: L-BFGS-B with the bound x >= 0 (LBFGSpp, More-Thuente line search) on the whole
-///   spectrogram at once, on the normalised objective \f$\tfrac12\|AU - Y/\|Y\|_F\|_F^2\f$,
-///   started from the `least_squares` result.
+/// - `lbfgsb`: L-BFGS-B with the bound x >= 0 (LBFGSpp, More-Thuente line search), frame by
+///   frame on the normalised objective \f$\tfrac12\|Au - y/\|y\|\|^2\f$, started from the
+///   `least_squares` result. (One problem over the whole spectrogram is slower: LBFGSpp's Cauchy
+///   point sorts every variable.)
 ///
 /// Filterbanks with an all-zero filter (more filters than the bins can hold, see
 /// `inspect_filterbank`) are refused at construction with an `invalid_argument` naming the
@@ -94,11 +95,12 @@ struct InverseParams {
   /// iterations per frame (`nnls`, which needs far fewer). torchaudio's default is 100000.
   int max_iter = 1000;
   /// `gradient`: stop when the loss (squared error summed over filters, averaged over frames)
-  /// falls below this. `lbfgsb`: stop when the projected gradient of the normalised objective
-  /// falls below this (infinity norm). >= 0. torchaudio: tolerance_loss.
+  /// falls below this. `lbfgsb`: stop when the projected gradient of each frame's normalised
+  /// objective falls below this (infinity norm). >= 0. torchaudio: tolerance_loss.
   double tolerance_loss = 1e-5;
-  /// `gradient`: stop when the loss changes by less than this in one step. `lbfgsb`: stop when the
-  /// normalised objective changes by less than this in one iteration. >= 0. torchaudio: tolerance_change.
+  /// `gradient`: stop when the loss changes by less than this in one step. `lbfgsb`: stop when a
+  /// frame's normalised objective changes by less than this in one iteration. >= 0.
+  /// torchaudio: tolerance_change.
   double tolerance_change = 1e-8;
   /// `gradient`: SGD step size, > 0. torchaudio: sgdargs['lr'].
   double learning_rate = 0.1;
@@ -116,6 +118,8 @@ struct InverseParams {
     detail::require(std::isfinite(learning_rate) && learning_rate > 0.0, where, "learning_rate", learning_rate,
                     "a finite learning_rate > 0");
     detail::require(momentum >= 0.0 && momentum < 1.0, where, "momentum", momentum, "0 <= momentum < 1");
+    detail::require(SPECINV_HAS_EXCEPTIONS || method != InverseMethod::lbfgsb, where, "method", "lbfgsb",
+                    "another method: lbfgsb uses LBFGSpp, which needs exceptions");
   }
 };
 
@@ -123,8 +127,8 @@ struct InverseParams {
 /// best non-negative estimate found.
 struct InverseReport {
   InverseMethod method = InverseMethod::nnls;
-  /// `least_squares`: 1. `nnls`: the most Newton iterations any frame needed. `gradient`,
-  /// `lbfgsb`: iterations over the whole input.
+  /// `least_squares`: 1. `nnls`, `lbfgsb`: the most iterations any frame needed (`lbfgsb`:
+  /// objective evaluations for a frame whose line search gave up). `gradient`: SGD steps.
   int iterations = 0;
   /// Relative residual ||F^T X - Y||_F / ||Y||_F of the returned X (0 for an all-zero Y).
   double residual = 0.0;
@@ -175,7 +179,8 @@ class InverseFilterbank {
     check_filterbank();
     build_sparse();
     const Eigen::MatrixXd a = m_fb.transpose().template cast<double>();
-    m_pinv = Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(a).pseudoInverse().template cast<T>();
+    m_pinv64 = Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(a).pseudoInverse();
+    m_pinv = m_pinv64.template cast<T>();
     const double norm2 = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(a * a.transpose(), Eigen::EigenvaluesOnly)
                              .eigenvalues()
                              .maxCoeff();
@@ -276,10 +281,14 @@ class InverseFilterbank {
                            InverseWorkspace<T>& workspace) const {
     SPECINV_ASSERT(filtered.rows() == n_filters() && linear.rows() == n_freqs() && linear.cols() == filtered.cols());
     prepare(workspace);
+    // Scaled by the largest value, so that squares neither overflow nor underflow.
+    const double scale = std::max(filtered.size() ? double(filtered.cwiseAbs().maxCoeff()) : 0.0,
+                                  linear.size() ? double(linear.cwiseAbs().maxCoeff()) : 0.0);
+    if (scale == 0.0) return 0.0;
     double error = 0.0, norm = 0.0;
     for (Index j = 0; j < filtered.cols(); ++j) {
-      workspace.x = linear.col(j).template cast<double>();
-      workspace.y = filtered.col(j).template cast<double>();
+      workspace.x = linear.col(j).template cast<double>() / scale;
+      workspace.y = filtered.col(j).template cast<double>() / scale;
       m_ranges.times(workspace.x, workspace.ax);
       error += (workspace.ax - workspace.y).squaredNorm();
       norm += workspace.y.squaredNorm();
@@ -332,7 +341,9 @@ class InverseFilterbank {
     const Index m = n_filters(), n = n_freqs();
     if (ws.y.size() != m) {
       for (Eigen::VectorXd* v : {&ws.y, &ws.lambda, &ws.lambda_prev, &ws.g, &ws.d, &ws.ax}) v->resize(m);
-      ws.hessian.resize(m, m_ranges.bandwidth());
+    }
+    if (ws.hessian.size() != m || ws.hessian.bandwidth() != m_ranges.bandwidth()) {
+      ws.hessian.resize(m, m_ranges.bandwidth());  // a workspace may move between filterbanks
     }
     if (ws.z.size() != n) {
       for (Eigen::VectorXd* v : {&ws.z, &ws.w, &ws.x, &ws.weights}) v->resize(n);
@@ -350,11 +361,16 @@ class InverseFilterbank {
     double previous_norm = 0.0;
     for (Index j = 0; j < filtered.cols(); ++j) {
       ws.y = filtered.col(j).template cast<double>();
-      const double norm = ws.y.norm();
-      if (norm == 0.0) {  // silence: x = 0 exactly; keep the warm start of the last sound
+      const double peak = ws.y.maxCoeff();
+      if (peak == 0.0) {  // silence: x = 0 exactly; keep the warm start of the last sound
         out.col(j).setZero();
         continue;
       }
+      // Solve for y / scale, with scale the power of two at y's peak: the squares and products
+      // neither overflow nor underflow, and the scaling itself rounds nothing.
+      const double scale = std::ldexp(1.0, std::ilogb(peak));
+      ws.y /= scale;
+      const double norm = ws.y.norm();
       if (previous_norm > 0.0) {
         ws.lambda = ws.lambda_prev * (norm / previous_norm);  // the dual scales with y
       } else {
@@ -364,7 +380,7 @@ class InverseFilterbank {
       const auto [iterations, converged] = newton(norm, ws);
       report.iterations = std::max(report.iterations, iterations);
       report.converged = report.converged && converged;
-      out.col(j) = (ws.z.array().max(0.0) / m_mu).template cast<T>().matrix();
+      out.col(j) = (ws.z.array().max(0.0) * (scale / m_mu)).template cast<T>().matrix();
       ws.lambda_prev = ws.lambda;
       previous_norm = norm;
     }
@@ -379,12 +395,13 @@ class InverseFilterbank {
       m_ranges.times(ws.x, ws.ax);
       ws.g = ws.y - ws.lambda - ws.ax;  // gradient of the dual
       ws.active = ws.z.array() > 0.0;
-      // On one piece the dual is quadratic and a Newton step lands on its optimum, so a step
-      // that kept the active set leaves a gradient at rounding level; stop when it is there or
-      // no longer shrinks.
+      // The dual is C^1, so a gradient at rounding level is the optimum, whatever bins with
+      // z ~ 0 do. On one piece it is quadratic and a Newton step lands on its optimum, so a step
+      // that kept the active set and did not shrink the gradient has met rounding: stop there too.
       const bool same_set = it > 0 && (ws.active == ws.active_prev).all();
       const double g_norm = ws.g.norm();
-      if (same_set && (g_norm <= 1e-12 * y_norm || g_norm >= 0.5 * previous_norm)) return {it, true};
+      if (g_norm <= 1e-11 * y_norm) return {it, true};
+      if (same_set && g_norm >= 0.5 * previous_norm) return {it, g_norm <= 1e-6 * y_norm};  // stalled
       previous_norm = same_set ? g_norm : std::numeric_limits<double>::infinity();
       auto& h = ws.hessian;  // I + A_P A_P^T / mu, refactorised only when P moved
       if (!same_set) {
@@ -410,7 +427,7 @@ class InverseFilterbank {
   // and decreasing, with a kink where some z_i + t w_i crosses 0. Walk the kinks in order.
   double exact_step(InverseWorkspace<T>& ws) const {
     double a = ws.g.dot(ws.d), b = ws.d.squaredNorm();
-    if (b == 0.0) return 0.0;
+    if (!(b > 0.0) || !std::isfinite(a)) return 0.0;
     auto& kinks = ws.breakpoints;
     kinks.clear();
     for (Index i = 0; i < n_freqs(); ++i) {
@@ -418,6 +435,7 @@ class InverseFilterbank {
       if (zi > 0.0 || (zi == 0.0 && wi > 0.0)) b += wi * wi / m_mu;
       if ((zi > 0.0 && wi < 0.0) || (zi < 0.0 && wi > 0.0)) kinks.emplace_back(-zi / wi, i);
     }
+    if (!std::isfinite(a / b)) return 0.0;  // cannot happen on normalised frames; never loop on NaN
     // Most kinks lie far beyond the step, so only those below a moving cut are put in the heap.
     const auto later = std::greater<std::pair<double, Index>>();
     auto rest = kinks.begin();
@@ -483,6 +501,10 @@ class InverseFilterbank {
       }
       previous = loss;
     }
+    if (!detail::all_finite(out.data(), out.size())) {  // the last step is not followed by a loss
+      detail::throw_invalid("InverseFilterbank", "learning_rate", m_params.learning_rate,
+                            "a smaller learning_rate: gradient descent diverged");
+    }
   }
 
   // ---- lbfgsb: L-BFGS-B on the whole spectrogram ----------------------------------------------
@@ -498,7 +520,8 @@ class InverseFilterbank {
         continue;
       }
       ws.y /= norm;  // scale-free objective: the tolerances mean the same for loud and quiet frames
-      ws.x = (m_pinv.template cast<double>() * ws.y).cwiseMax(0.0);
+      ws.x.noalias() = m_pinv64 * ws.y;
+      ws.x = ws.x.cwiseMax(0.0);
       auto objective = [&](const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
         m_ranges.times(x, ws.ax);
         ws.ax -= ws.y;
@@ -519,6 +542,7 @@ class InverseFilterbank {
   Magnitude<T> m_fb;          // (n_freqs, n_filters)
   InverseParams m_params;
   Magnitude<T> m_pinv;        // (n_freqs, n_filters): pinv(F^T)
+  Eigen::MatrixXd m_pinv64;   // the same in double: the start of lbfgsb
   detail::FilterRanges<double> m_ranges;  // F^T in double, per filter: the per-frame solvers
   SparseRows m_a, m_at;       // F^T and F in T, rows: filters resp. bins: the gradient method
   double m_mu = 0.0;          // Tikhonov weight of nnls
