@@ -82,7 +82,8 @@ MinimizeResult minimize_nonnegative(F& f, Eigen::VectorXd& x, int max_iter, doub
   } catch (const std::logic_error&) {  // 0.1.0 also throws logic_error when the line search fails
     result.iterations = evaluations;
   }
-  x = best_x;
+  // Line-search trial points can overshoot the bound by a rounding error: project back onto x >= 0.
+  x = best_x.cwiseMax(0.0);
   // Converged when a stopping test holds at the point returned (0.1.0 has no final gradient).
   Eigen::VectorXd grad(x.size());
   const double value = f(x, grad);
