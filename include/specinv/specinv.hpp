@@ -4,10 +4,13 @@
 /// \file
 /// \brief Everything in specinv. Layers, each usable on its own through its own umbrella:
 /// core (types, errors, windows) <- fft (backends) <- stft (STFT / iSTFT) <- filterbank (mel, bark,
-/// inverse filterbank).
+/// inverse filterbank) <- phase (Griffin-Lim, FGLA, ADMM, RTISI-LA, L-BFGS, phase_init); metrics
+/// (spectral convergence, SER, SNR) on core and stft.
 
 #include "version.hpp"
 #include "core.hpp"
 #include "fft.hpp"
 #include "stft.hpp"
 #include "filterbank.hpp"
+#include "metrics.hpp"
+#include "phase.hpp"

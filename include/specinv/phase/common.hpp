@@ -45,8 +45,10 @@ namespace specinv {
 enum class Init {
   zero_phase,  ///< phase 0 everywhere: the magnitude itself (torchaudio griffinlim, rand_init=False)
   random,      ///< independent uniform phases in [0, 2 pi) from std::mt19937_64 seeded with `seed`
+               ///< (lbfgs, which starts from a signal: N(0, 1e-6^2) samples, torch_specinv's start)
   phase_init,  ///< the single-pass estimate of `phase_init()` (torch_specinv's default start)
-  given,       ///< a complex spectrogram passed to the algorithm (the overloads taking `initial`)
+  given,       ///< a start passed to the algorithm (the overloads taking `initial`: a complex
+               ///< spectrogram, or for lbfgs a signal)
 };
 
 /// \brief The progress metric recorded every `eval_every` iterations (torch_specinv's `metric`),
@@ -158,21 +160,6 @@ inline double metric_db(Metric m, const MagnitudeSums& s) noexcept {
     case Metric::ser: return ser_db(s);
   }
   return sc_db(s);
-}
-
-/// \brief Sums of |s| against `target` for one frame (or any run): `s` complex, `target` real.
-template <class T>
-MagnitudeSums magnitude_sums(const std::complex<T>* s, const T* target, Index n) noexcept {
-  MagnitudeSums out;
-  for (Index i = 0; i < n; ++i) {
-    const double e = std::abs(s[i]);
-    const double t = target[i];
-    out.error2 += (e - t) * (e - t);
-    out.estimate2 += e * e;
-    out.target2 += t * t;
-  }
-  out.count = n;
-  return out;
 }
 
 /// \brief The bookkeeping of one iterative run: which iterations evaluate, the metric history,

@@ -210,6 +210,83 @@ class Stft {
     return out;
   }
 
+  /// \brief Adjoint of `forward` into caller storage: the gradient path of any loss on a
+  /// spectrogram (phase/lbfgs.hpp). Allocation-free.
+  ///
+  /// For a signal length N = out.size(), `forward` is a real-linear map F from signals to
+  /// spectrograms; this is its adjoint F* for the inner products <x, y> = sum x y on signals and
+  /// Re<S, S'> = sum Re(conj(S) S') on spectrograms, so that Re<F x, S> = <x, F* S> for every x
+  /// and S (it is not the inverse: no envelope division). Per frame: the adjoint of the
+  /// (one-sided) real FFT, which is the unscaled c2r transform of the spectrum with DC and Nyquist
+  /// taken once (real parts only) and every other bin halved (c2r counts those twice); for a
+  /// two-sided spectrum, bin n_fft - k is folded onto bin k as its conjugate first. Then a
+  /// multiply by the analysis window (with the forward normalisation), overlap-add onto the
+  /// padded signal, and the padding folded back: each padded sample is added to the signal sample
+  /// it copies (reflect, replicate, circular), constant and torchaudio `pad` samples are dropped.
+  /// \param[in] s spectrogram, shape (n_freqs(), n_frames(out.size())); finite values
+  /// \param[out] out signal, shape (samples): F* s
+  /// \throws specinv::invalid_argument for a signal length the forward refuses, a wrongly shaped
+  ///         or non-finite `s`
+  void adjoint(const Eigen::Ref<const Spectrogram<T>>& s, Eigen::Ref<Signal<T>> out) {
+    constexpr const char* where = "Stft::adjoint";
+    const auto g = detail::forward_geometry(m_params, out.size(), where);
+    require_dims(where, "spectrogram", {s.rows(), s.cols()}, {n_freqs(), g.frames});
+    bool finite = true;
+    for (Index t = 0; t < s.cols() && finite; ++t)
+      finite = detail::all_finite(reinterpret_cast<const T*>(s.col(t).data()), 2 * s.rows());
+    detail::require(finite, where, "spectrogram", "values with NaN or Inf", "finite values");
+
+    using Complex = std::complex<T>;
+    const Index n = n_fft(), half = n / 2 + 1;
+    const Index mirrored = n - half;  // bins 1..mirrored also appear conjugated in a two-sided column
+    const bool nyquist = n % 2 == 0;  // bin n / 2 stands for itself only
+    out.setZero();
+    std::fill_n(m_edges.data(), m_edges.size(), T(0));
+    for (Index t0 = 0; t0 < g.frames; t0 += m_fft.max_batch()) {
+      const Index batch = std::min(m_fft.max_batch(), g.frames - t0);
+      for (Index f = 0; f < batch; ++f) {
+        const Complex* col = s.col(t0 + f).data();
+        Complex* h = m_fft.freq_frame(f);
+        h[0] = Complex(col[0].real(), T(0));
+        for (Index k = 1; k < half; ++k) h[k] = col[k] * T(0.5);
+        if (!m_params.onesided)
+          for (Index k = 1; k <= mirrored; ++k) h[k] += std::conj(col[n - k]) * T(0.5);
+        if (nyquist) h[n / 2] = Complex(col[n / 2].real(), T(0));
+      }
+      m_fft.inverse(batch);
+      for (Index f = 0; f < batch; ++f) {
+        const Index t = t0 + f;
+        const Index first = t * m_hop;
+        const Index start = first - g.lead;
+        T* dst = start >= 0 && start + n <= g.signal_length ? out.data() + start
+                 : first < g.lead                           ? m_edges.data() + first
+                                                            : m_edges.data() + m_edge_capacity + (first - edge_tail_start(g));
+        detail::window_add(dst, m_fft.time_frame(f), m_analysis.data(), n);
+      }
+    }
+    // Fold the edge buffers back, exactly where pad_edges / load_frame took their samples from.
+    const Index head = std::min(g.padded_length, m_edge_capacity);
+    for (Index i = 0; i < head; ++i) {
+      const Index k = padded_source(g, i);
+      if (k >= 0) out[k] += m_edges[i];
+    }
+    const Index tail_start = edge_tail_start(g);
+    for (Index i = tail_start; i < g.padded_length; ++i) {
+      const Index k = padded_source(g, i);
+      if (k >= 0) out[k] += m_edges[m_edge_capacity + i - tail_start];
+    }
+  }
+
+  /// \brief Adjoint of `forward` for a signal of `length` samples, returned by value.
+  /// \param[in] s spectrogram, shape (n_freqs(), n_frames(length)) \returns shape (length)
+  /// \throws specinv::invalid_argument as the caller-storage form
+  Signal<T> adjoint(const Eigen::Ref<const Spectrogram<T>>& s, Index length) {
+    detail::forward_geometry(m_params, length, "Stft::adjoint");
+    Signal<T> out(length);
+    adjoint(s, out);
+    return out;
+  }
+
   /// \brief Batched STFT into caller storage, one signal after the other. Allocation-free.
   /// \param[in] x signals, shape (samples, batch)
   /// \param[out] out spectrograms, shape (n_freqs(), n_frames(samples), batch)
@@ -336,6 +413,25 @@ class Stft {
     if ((g.frames - 1) * m_hop + n_fft() > g.lead + g.signal_length)
       for (Index i = tail_start; i < g.padded_length; ++i)
         m_edges[m_edge_capacity + i - tail_start] = detail::padded_sample(x.data(), g, m_params, i);
+  }
+
+  /// The signal sample that padded sample i copies (what padded_sample reads), or -1 for a
+  /// zero (constant centre padding, torchaudio's `pad`).
+  Index padded_source(const detail::ForwardGeometry& g, Index i) const noexcept {
+    const Index pad = m_params.pad;
+    const Index cpad = g.lead - pad;
+    const Index inner = g.signal_length + 2 * pad;
+    Index j = i - cpad;  // index into the zero-padded signal
+    if (j < 0 || j >= inner) {
+      switch (m_params.pad_mode) {
+        case PadMode::constant: return -1;
+        case PadMode::reflect: j = j < 0 ? -j : 2 * (inner - 1) - j; break;
+        case PadMode::replicate: j = j < 0 ? 0 : inner - 1; break;
+        case PadMode::circular: j = (j % inner + inner) % inner; break;
+      }
+    }
+    const Index k = j - pad;
+    return (k >= 0 && k < g.signal_length) ? k : -1;
   }
 
   /// Windowed frame t of the padded signal into dst (n_fft samples): straight from the signal,

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+// Phase recovery on every corpus clip, in PEERS.md's setup: mono 22050 Hz clip, float32, STFT
+// n_fft 1024, hop 256, periodic Hann, center, reflect; target |STFT(x)|; one thread.
+//
+//   gla        griffin_lim, momentum 0, 100 iterations, zero-phase start  (PEERS ta_gla)
+//   fgla       griffin_lim, momentum 0.99, 100 iterations, zero phase     (PEERS ta_fgla)
+//   fgla_pi    griffin_lim, momentum 0.99, 100 iterations, phase_init start
+//   admm       admm, rho 0.1, 100 iterations, phase_init start            (PEERS ts_admm)
+//   rtisi_la   rtisi_la, look_ahead 3, 25 iterations per frame            (PEERS ts_rtisi_la)
+//   lbfgs      lbfgs on |STFT|, 2000 iterations from N(0, 1e-6) noise      (PEERS ts_lbfgs)
+//
+// Every early stop is off (tol = 0), so each run does exactly its iteration count. Counters:
+// sc_db = 20 log10(|| |STFT(y)| - mag || / || mag ||) with the STFT in float64, as PEERS.md
+// scores; ms_per_iter = seconds / iterations (rtisi_la: per 25-iteration sweep of the signal,
+// as PEERS.md counts it). benchmarks/compare_peers.py runs torchaudio beside this and prints
+// the table. Filter with --benchmark_filter=fgla/ etc.
+
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <specinv/specinv.hpp>
+
+#include "common/audio.hpp"
+
+namespace {
+
+const std::vector<std::string>& clips() {
+  static const std::vector<std::string> names = {
+      "env_opensfx_applause",          "env_opensfx_crossing_till", "music_perc_openmsx_no_work_song_drums",
+      "music_tonal_openmsx_moo_piano", "speech_alsa_front",         "speech_klettres_nl_words",
+      "synth_speech_espeak_en_us"};
+  return names;
+}
+
+specinv::StftParams stft_params() {
+  specinv::StftParams p;
+  p.n_fft = 1024;
+  p.hop_length = 256;
+  p.win_length = 1024;
+  return p;
+}
+
+struct Clip {
+  Eigen::VectorXd signal;
+  specinv::Magnitude<double> magnitude;  // float64 target, for scoring
+  specinv::Magnitude<float> target;      // what the algorithms get
+};
+
+const Clip& clip(const std::string& name) {
+  static std::map<std::string, Clip> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    Clip c;
+    c.signal = examples::read_mono(SPECINV_BENCH_CORPUS "/" + name + ".wav");
+    // Like PEERS.md: the float32 clip's float32 STFT is the target.
+    const specinv::Signal<float> x = c.signal.cast<float>();
+    c.target = specinv::stft<float>(x, stft_params()).cwiseAbs();
+    c.magnitude = c.target.cast<double>();
+    it = cache.emplace(name, std::move(c)).first;
+  }
+  return it->second;
+}
+
+double score_db(const specinv::Signal<float>& y, const Clip& c) {
+  const specinv::Magnitude<double> mag = specinv::stft<double>(y.cast<double>(), stft_params()).cwiseAbs();
+  return specinv::spectral_convergence_db(mag, c.magnitude);
+}
+
+template <class Run>
+void measure(benchmark::State& state, const std::string& name, int iterations, Run run) {
+  const Clip& c = clip(name);
+  specinv::Reconstruction<float> r = run(c.target);  // warm-up: plans, buffers
+  for (auto _ : state) {
+    r = run(c.target);
+    benchmark::DoNotOptimize(r.signal.data());
+  }
+  state.counters["sc_db"] = score_db(r.signal, c);
+  state.counters["algo_iterations"] = r.iterations;
+  state.counters["ms_per_iter"] =
+      benchmark::Counter(iterations / 1e3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["frames"] = double(c.target.cols());
+}
+
+void register_all() {
+  const specinv::StftParams stft = stft_params();
+  for (const std::string& name : clips()) {
+    auto gla = [stft](double momentum, specinv::Init init) {
+      return [stft, momentum, init](const specinv::Magnitude<float>& mag) {
+        specinv::GriffinLimParams p;
+        p.max_iter = 100;
+        p.momentum = momentum;
+        p.init = init;
+        p.tol = 0;
+        return specinv::griffin_lim(mag, stft, p);
+      };
+    };
+    benchmark::RegisterBenchmark(("gla/" + name).c_str(), [name, f = gla(0.0, specinv::Init::zero_phase)](
+                                                              benchmark::State& s) { measure(s, name, 100, f); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("fgla/" + name).c_str(), [name, f = gla(0.99, specinv::Init::zero_phase)](
+                                                               benchmark::State& s) { measure(s, name, 100, f); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("fgla_pi/" + name).c_str(), [name, f = gla(0.99, specinv::Init::phase_init)](
+                                                                  benchmark::State& s) { measure(s, name, 100, f); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("admm/" + name).c_str(), [name, stft](benchmark::State& s) {
+      measure(s, name, 100, [stft](const specinv::Magnitude<float>& mag) {
+        specinv::AdmmParams p;
+        p.max_iter = 100;
+        p.rho = 0.1;
+        p.init = specinv::Init::phase_init;
+        p.tol = 0;
+        return specinv::admm(mag, stft, p);
+      });
+    })->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("rtisi_la/" + name).c_str(), [name, stft](benchmark::State& s) {
+      measure(s, name, 1, [stft](const specinv::Magnitude<float>& mag) {
+        specinv::RtisiLaParams p;
+        p.look_ahead = 3;
+        p.iters_per_frame = 25;
+        return specinv::rtisi_la(mag, stft, p);
+      });
+    })->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("lbfgs/" + name).c_str(), [name, stft](benchmark::State& s) {
+      measure(s, name, 2000, [stft](const specinv::Magnitude<float>& mag) {
+        specinv::LbfgsParams p;
+        p.max_iter = 2000;
+        p.init = specinv::Init::random;
+        p.seed = 0;
+        p.tol = 0;
+        return specinv::lbfgs(mag, stft, p);
+      });
+    })->Unit(benchmark::kMillisecond)->Iterations(1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

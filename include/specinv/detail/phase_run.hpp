@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file
+/// \brief The pieces every phase-recovery algorithm's run shares: metric sums over complex
+/// frames, the projection onto a target magnitude, the checked start and output length, and the
+/// bodies of the by-value and batched free functions.
+
+#include <cmath>
+#include <complex>
+#include <type_traits>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "check.hpp"
+#include "math.hpp"
+#include "../core/types.hpp"
+#include "../phase/common.hpp"
+#include "../phase/init.hpp"
+#include "../stft/frames.hpp"
+
+namespace specinv::detail {
+
+/// \brief Metric sums of |s| against `target` over n bins, with |z| as sqrt(re^2 + im^2) (no
+/// hypot: this runs inside iteration loops). Accumulates in double.
+template <class T>
+MagnitudeSums magnitude_sums(const std::complex<T>* s, const T* target, Index n) noexcept {
+  const T* v = reinterpret_cast<const T*>(s);
+  double error2 = 0, estimate2 = 0, target2 = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double re = v[2 * i], im = v[2 * i + 1];
+    const double e2 = re * re + im * im;
+    const double e = std::sqrt(e2);
+    const double t = target[i];
+    error2 += (e - t) * (e - t);
+    estimate2 += e2;
+    target2 += t * t;
+  }
+  MagnitudeSums out;
+  out.error2 = error2;
+  out.estimate2 = estimate2;
+  out.target2 = target2;
+  out.count = n;
+  return out;
+}
+
+/// \brief In place over n bins: norm2[i] (a squared modulus) becomes mag[i] / (sqrt(norm2[i]) +
+/// 1e-16), the factor that puts a bin on the target magnitude. Eigen's packet sqrt vectorises
+/// where std::sqrt in a loop does not (GCC keeps the errno path without -fno-math-errno).
+template <class T>
+void magnitude_scale(const T* mag, T* norm2, Index n) noexcept {
+  using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+  Eigen::Map<Array> v(norm2, n);
+  v = Eigen::Map<const Array>(mag, n) / (v.sqrt() + T(1e-16));
+}
+
+/// Metric sums of a whole spectrogram (bins, frames) against the target magnitude.
+template <class T>
+MagnitudeSums spectrogram_sums(const Spectrogram<T>& s, const Eigen::Ref<const Magnitude<T>>& target) noexcept {
+  MagnitudeSums sums;
+  for (Index t = 0; t < s.cols(); ++t) sums += magnitude_sums(s.col(t).data(), target.col(t).data(), s.rows());
+  return sums;
+}
+
+/// \brief `s` put on the target modulus in place: s = mag * s / (|s| + 1e-16), column by column.
+template <class T>
+void project_on_magnitude(Spectrogram<T>& s, const Eigen::Ref<const Magnitude<T>>& mag) noexcept {
+  const T eps = T(1e-16);
+  for (Index t = 0; t < s.cols(); ++t) {
+    T* v = reinterpret_cast<T*>(s.col(t).data());
+    const T* m = mag.col(t).data();
+    for (Index i = 0; i < s.rows(); ++i) {
+      const T re = v[2 * i], im = v[2 * i + 1];
+      const T scale = m[i] / (std::sqrt(re * re + im * im) + eps);
+      v[2 * i] = re * scale;
+      v[2 * i + 1] = im * scale;
+    }
+  }
+}
+
+/// \brief Checks a given initial spectrogram against the target: same shape, finite values.
+/// \throws specinv::invalid_argument naming `initial`
+template <class T>
+void check_initial(const char* where, const Eigen::Ref<const Magnitude<T>>& mag,
+                   const Eigen::Ref<const Spectrogram<T>>& initial) {
+  require(initial.rows() == mag.rows() && initial.cols() == mag.cols(), where, "initial.size()", initial.size(),
+          "the magnitude's shape (n_fft / 2 + 1, frames)");
+  bool finite = true;
+  for (Index t = 0; t < initial.cols() && finite; ++t)
+    finite = all_finite(reinterpret_cast<const T*>(initial.col(t).data()), 2 * initial.rows());
+  require(finite, where, "initial", "values with NaN or Inf", "finite values");
+}
+
+/// \brief The start S_0 of an iterative run into `out` (already sized): the magnitude for
+/// Init::zero_phase, otherwise the start of `options.init` (or `initial` when given) projected
+/// onto the target magnitude. Allocation-free.
+/// \throws specinv::invalid_argument for Init::given without `initial`
+template <class T>
+void projected_start(const char* where, const IterationOptions& options, const Eigen::Ref<const Magnitude<T>>& mag,
+                     const StftParams& stft, const Eigen::Ref<const Spectrogram<T>>* initial, Spectrogram<T>& out) {
+  if (initial) {
+    out = *initial;
+  } else if (options.init == Init::zero_phase) {
+    out = mag.template cast<std::complex<T>>();
+    return;  // already on the magnitude, exactly
+  } else {
+    initial_spectrogram<T>(where, options.init, options.seed, mag, stft, out);
+  }
+  project_on_magnitude(out, mag);
+}
+
+/// \brief Checks the target (and `out`'s size) of a run and returns the output length.
+/// \throws specinv::invalid_argument naming the offending argument
+template <class T>
+Index checked_run_length(const char* where, const StftParams& stft, const IterationOptions& options,
+                         const Eigen::Ref<const Magnitude<T>>& mag, Index out_size) {
+  check_magnitude<T>(where, mag, stft);
+  const Index n = reconstruction_length(where, stft, mag.cols(), options.length);
+  if (!options.length) forward_geometry(stft, n, where);  // the iterations analyse the output
+  require(out_size == n, where, "out.size()", out_size, "output_length(frames)");
+  return n;
+}
+
+/// True for Eigen matrix expressions of float, double or their std::complex: selects the
+/// deducing overloads of the phase-recovery functions.
+template <class D, class = void>
+inline constexpr bool is_spectrogram_expression_v = false;
+template <class D>
+inline constexpr bool is_spectrogram_expression_v<D, std::enable_if_t<std::is_base_of_v<Eigen::MatrixBase<D>, D>>> =
+    is_real_scalar_v<typename Eigen::NumTraits<typename D::Scalar>::Real> &&
+    (std::is_same_v<typename D::Scalar, typename Eigen::NumTraits<typename D::Scalar>::Real> ||
+     std::is_same_v<typename D::Scalar, std::complex<typename Eigen::NumTraits<typename D::Scalar>::Real>>);
+
+/// \brief The body of the by-value free functions: sizes the output, runs, collects the history.
+template <class T, class Algorithm>
+Reconstruction<T> reconstruct(Algorithm& algorithm, const char* where, const StftParams& stft,
+                              const IterationOptions& options, const Eigen::Ref<const Magnitude<T>>& mag,
+                              const Eigen::Ref<const Spectrogram<T>>* initial) {
+  check_magnitude<T>(where, mag, stft);  // before the length, which needs frames >= 1
+  Reconstruction<T> r;
+  r.signal.resize(reconstruction_length(where, stft, mag.cols(), options.length));
+  const IterationReport report = initial ? algorithm.run(mag, *initial, r.signal) : algorithm.run(mag, r.signal);
+  r.iterations = report.iterations;
+  r.spectral_convergence_db = report.spectral_convergence_db;
+  r.history = algorithm.history();
+  return r;
+}
+
+/// \brief The batched free functions: one algorithm object over the items of a (freq, frames,
+/// batch) tensor.
+template <class T, class Algorithm>
+std::vector<Reconstruction<T>> reconstruct_batch(Algorithm& algorithm, const char* where, const StftParams& stft,
+                                                 const IterationOptions& options, const MagnitudeBatch<T>& mags) {
+  const Index bins = mags.dimension(0), frames = mags.dimension(1), batch = mags.dimension(2);
+  std::vector<Reconstruction<T>> out;
+  out.reserve(std::size_t(batch));
+  for (Index b = 0; b < batch; ++b) {
+    const Eigen::Map<const Magnitude<T>> item(mags.data() + b * bins * frames, bins, frames);
+    out.push_back(reconstruct<T>(algorithm, where, stft, options, item, nullptr));
+  }
+  return out;
+}
+
+}  // namespace specinv::detail
