@@ -2,7 +2,8 @@
 // Phase recovery on every corpus clip, in PEERS.md's setup: mono 22050 Hz clip, float32, STFT
 // n_fft 1024, hop 256, periodic Hann, center, reflect; target |STFT(x)|; one thread.
 //
-//   gla        griffin_lim, momentum 0, 100 iterations, zero-phase start  (PEERS ta_gla)
+//   gla        griffin_lim, momentum 0, 100 iterations, zero-phase start, length = the clip's
+//              (torchaudio's griffinlim is called with it)       (PEERS ta_gla)
 //   fgla       griffin_lim, momentum 0.99, 100 iterations, zero phase     (PEERS ta_fgla)
 //   fgla_pi    griffin_lim, momentum 0.99, 100 iterations, phase_init start
 //   admm       admm, rho 0.1, 100 iterations, phase_init start            (PEERS ts_admm)
@@ -17,6 +18,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -72,15 +74,17 @@ double score_db(const specinv::Signal<float>& y, const Clip& c) {
 template <class Run>
 void measure(benchmark::State& state, const std::string& name, int iterations, Run run) {
   const Clip& c = clip(name);
-  specinv::Reconstruction<float> r = run(c.target);  // warm-up: plans, buffers
+  specinv::Reconstruction<float> r = run(c.target, c.signal.size());  // warm-up: plans, buffers
+  double seconds = 0;
   for (auto _ : state) {
-    r = run(c.target);
+    const auto start = std::chrono::steady_clock::now();
+    r = run(c.target, c.signal.size());
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     benchmark::DoNotOptimize(r.signal.data());
   }
   state.counters["sc_db"] = score_db(r.signal, c);
   state.counters["algo_iterations"] = r.iterations;
-  state.counters["ms_per_iter"] =
-      benchmark::Counter(iterations / 1e3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["ms_per_iter"] = 1e3 * seconds / double(state.iterations()) / iterations;
   state.counters["frames"] = double(c.target.cols());
 }
 
@@ -88,8 +92,9 @@ void register_all() {
   const specinv::StftParams stft = stft_params();
   for (const std::string& name : clips()) {
     auto gla = [stft](double momentum, specinv::Init init) {
-      return [stft, momentum, init](const specinv::Magnitude<float>& mag) {
+      return [stft, momentum, init](const specinv::Magnitude<float>& mag, Eigen::Index samples) {
         specinv::GriffinLimParams p;
+        p.length = samples;  // torchaudio's griffinlim is called with the clip's length (PEERS.md)
         p.max_iter = 100;
         p.momentum = momentum;
         p.init = init;
@@ -107,7 +112,7 @@ void register_all() {
                                                                   benchmark::State& s) { measure(s, name, 100, f); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("admm/" + name).c_str(), [name, stft](benchmark::State& s) {
-      measure(s, name, 100, [stft](const specinv::Magnitude<float>& mag) {
+      measure(s, name, 100, [stft](const specinv::Magnitude<float>& mag, Eigen::Index) {
         specinv::AdmmParams p;
         p.max_iter = 100;
         p.rho = 0.1;
@@ -117,7 +122,7 @@ void register_all() {
       });
     })->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("rtisi_la/" + name).c_str(), [name, stft](benchmark::State& s) {
-      measure(s, name, 1, [stft](const specinv::Magnitude<float>& mag) {
+      measure(s, name, 1, [stft](const specinv::Magnitude<float>& mag, Eigen::Index) {
         specinv::RtisiLaParams p;
         p.look_ahead = 3;
         p.iters_per_frame = 25;
@@ -125,7 +130,7 @@ void register_all() {
       });
     })->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("lbfgs/" + name).c_str(), [name, stft](benchmark::State& s) {
-      measure(s, name, 2000, [stft](const specinv::Magnitude<float>& mag) {
+      measure(s, name, 2000, [stft](const specinv::Magnitude<float>& mag, Eigen::Index) {
         specinv::LbfgsParams p;
         p.max_iter = 2000;
         p.init = specinv::Init::random;

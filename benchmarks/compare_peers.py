@@ -6,8 +6,8 @@ Setup (PEERS.md): every corpus clip, mono 22050 Hz, float32; STFT n_fft 1024, ho
 Hann, center, reflect; target |STFT(x)|; one thread; SC dB = 20 log10(|| |STFT(y)| - mag || / ||mag||)
 with the STFT in float64 (lower is better).
 
-- torchaudio 0.13 griffinlim (momentum 0 = GLA, 0.99 = FGLA; rand_init=False; 100 iterations) is
-  run here, median of --repeats runs after a warm-up.
+- torchaudio 0.13 griffinlim (momentum 0 = GLA, 0.99 = FGLA; rand_init=False; 100 iterations;
+  length = the clip's, as PEERS.md's figures were made) is run here, median of --repeats runs after a warm-up.
 - specinv runs through benchmarks/bench_phase (Google Benchmark, JSON), same clips, same setup.
 - torch_specinv is not installed on this machine kind, so its columns are PEERS.md's figures.
 
@@ -34,14 +34,16 @@ CLIPS = ["env_opensfx_applause", "env_opensfx_crossing_till", "music_perc_openms
          "synth_speech_espeak_en_us"]
 N_FFT, HOP = 1024, 256
 
-# specinv benchmark -> (PEERS.md column, iterations per run, torchaudio momentum or None)
+# specinv benchmark -> (PEERS.md column, PEERS.md "iterations" per run, torchaudio momentum or
+# None). PEERS.md gives ms per iteration; its RTISI-LA "iteration" is a whole 25-per-frame sweep
+# and its L-BFGS one an outer step of 20 L-BFGS iterations (100 of them: 2000 iterations).
 ALGORITHMS = {
     "gla": ("ta_gla", 100, 0.0),
     "fgla": ("ta_fgla", 100, 0.99),
     "fgla_pi": ("ts_fgla", 100, None),
     "admm": ("ts_admm", 100, None),
     "rtisi_la": ("ts_rtisi_la", 1, None),
-    "lbfgs": ("ts_lbfgs", 2000, None),
+    "lbfgs": ("ts_lbfgs", 100, None),
 }
 
 
@@ -78,7 +80,7 @@ def torchaudio_run(clip, momentum, repeats):
     mag = torch.stft(x, N_FFT, HOP, N_FFT, window, center=True, pad_mode="reflect", return_complex=True).abs()
 
     def run():
-        return torchaudio.functional.griffinlim(mag, window, N_FFT, HOP, N_FFT, 1.0, 100, momentum, None, False)
+        return torchaudio.functional.griffinlim(mag, window, N_FFT, HOP, N_FFT, 1.0, 100, momentum, len(x), False)
 
     run()  # warm-up
     times = []
@@ -115,8 +117,9 @@ def main():
     mine = specinv_runs(args.bench, args.repeats, "^(%s)/" % "|".join(wanted))
     for algorithm in wanted:
         column, iterations, momentum = ALGORITHMS[algorithm]
-        print("\n### %s (%s; PEERS.md column %s)\n" % (algorithm, "%d iterations" % iterations
-              if algorithm != "rtisi_la" else "25 iterations per frame, look_ahead 3", column))
+        what = {"rtisi_la": "25 iterations per frame, look_ahead 3", "lbfgs": "2000 L-BFGS iterations"}
+        print("\n### %s (%s; PEERS.md column %s)\n" % (algorithm, what.get(algorithm, "%d iterations" % iterations),
+                                                       column))
         head = "| clip | specinv SC dB | specinv s |"
         if momentum is not None:
             head += " torchaudio now SC dB | torchaudio now s | specinv speed-up |"

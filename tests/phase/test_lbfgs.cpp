@@ -355,6 +355,22 @@ TEMPLATE_TEST_CASE("lbfgs on a user objective: value and gradient from a functor
   CHECK(calls > rec.iterations);
 }
 
+TEST_CASE("lbfgs lets the objective's own exceptions through, even from inside a line search",
+          "[phase][lbfgs][functor][errors]") {
+  // LBFGSpp signals a failed line search with std::runtime_error; an error of the objective (of the
+  // same family, here) must not be mistaken for one and swallowed.
+  int calls = 0;
+  auto objective = [&](const Signal<double>& x, Signal<double>& grad) {
+    if (++calls == 3) throw std::runtime_error("objective failed on call 3");
+    grad = 2 * (x.array() - 1).matrix();
+    return (x.array() - 1).square().sum();
+  };
+  LbfgsParams p;
+  p.max_iter = 50;
+  CHECK_THROWS_WITH(specinv::lbfgs(objective, Signal<double>(Signal<double>::Zero(8)), p),
+                    "objective failed on call 3");
+}
+
 TEST_CASE("lbfgs rejects bad input naming the parameter", "[phase][lbfgs][errors]") {
   using test::Mentions;
   using specinv::invalid_argument;

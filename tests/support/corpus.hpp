@@ -58,7 +58,7 @@ specinv::Magnitude<T> corpus_magnitude(const std::string& stem, double offset = 
 }
 
 /// The SC dB figure PEERS.md gives for `clip` in `column` (ta_gla, ta_fgla, ts_gla, ts_fgla,
-/// ts_admm, ts_rtisi_la, ts_lbfgs); none where the table has "—".
+/// ts_admm, ts_rtisi_la, ts_lbfgs); none where the table has "—" (not measured).
 inline std::optional<double> peer_sc_db(const std::string& clip, const std::string& column) {
   const std::string path = std::string(SPECINV_GOLDEN_DIR) + "/../PEERS.md";
   std::ifstream in(path);
@@ -86,8 +86,8 @@ inline std::optional<double> peer_sc_db(const std::string& clip, const std::stri
     const auto col = std::find(header.begin(), header.end(), column);
     if (col == header.end()) throw std::runtime_error("PEERS.md has no column " + column);
     const std::string& cell = row.at(std::size_t(col - header.begin()));
-    if (cell.empty() || cell[0] != '-') return std::nullopt;  // "—": not measured
-    return std::stod(cell);
+    if (cell.empty() || cell.find("\u2014") != std::string::npos) return std::nullopt;  // "—": not measured
+    return std::stod(cell);  // "-26.5 / 5.4 ms": the SC figure
   }
   throw std::runtime_error("PEERS.md has no row for " + clip);
 }

@@ -16,6 +16,7 @@
 /// `minimize_nonnegative` reports failure instead.
 
 #include <cmath>
+#include <exception>
 #include <limits>
 
 #include <Eigen/Core>
@@ -210,11 +211,24 @@ class LbfgsMinimizer {
         m_xp = x;
         m_gp = m_grad;
         bool failed = false;
+        // LBFGSpp reports a failed line search with std::runtime_error / std::logic_error; an
+        // exception the objective itself throws (of any type) must reach the caller instead.
+        std::exception_ptr objective_error;
+        auto guarded = [&f, &objective_error](const Vector& at, Vector& grad) -> Scalar {
+          try {
+            return f(at, grad);
+          } catch (...) {
+            objective_error = std::current_exception();
+            throw;
+          }
+        };
         try {
-          LBFGSpp::LineSearchNocedalWright<Scalar>::LineSearch(f, fx, x, m_grad, step, m_drt, m_xp, m_param);
+          LBFGSpp::LineSearchNocedalWright<Scalar>::LineSearch(guarded, fx, x, m_grad, step, m_drt, m_xp, m_param);
         } catch (const std::runtime_error&) {  // "insufficient numeric precision"
+          if (objective_error) std::rethrow_exception(objective_error);
           failed = true;
         } catch (const std::logic_error&) {    // not a descent direction after all
+          if (objective_error) std::rethrow_exception(objective_error);
           failed = true;
         }
         // The line search returns its last trial after max_linesearch evaluations even when that

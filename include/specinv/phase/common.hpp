@@ -22,6 +22,7 @@
 ///   STFT (torchaudio's griffinlim does the same); it must keep the frame count:
 ///   n_frames(length) == frames.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -108,6 +109,10 @@ struct IterationOptions {
     detail::require(std::isfinite(tol) && tol >= 0, where, "tol", tol, "a finite tol >= 0");
     detail::require(eval_every >= 1, where, "eval_every", eval_every, "eval_every >= 1");
     if (length) detail::require(*length >= 1, where, "length", *length, "length >= 1 (or none)");
+    detail::require(metric == Metric::sc || metric == Metric::snr || metric == Metric::ser, where, "metric",
+                    int(metric), "Metric::sc, snr or ser");
+    detail::require(init == Init::zero_phase || init == Init::random || init == Init::phase_init || init == Init::given,
+                    where, "init", int(init), "Init::zero_phase, random, phase_init or given");
   }
 };
 
@@ -166,10 +171,16 @@ inline double metric_db(Metric m, const MagnitudeSums& s) noexcept {
 /// the early stop and the callback. Allocation-free once `reserve` has run for the iteration count.
 class Monitor {
  public:
-  /// Reserves the history for runs of up to `max_iter` iterations with `options`' cadence.
+  /// Reserves the history for runs of up to `max_iter` iterations with `options`' cadence, up to
+  /// `max_reserved` evaluations: a longer run (say max_iter = INT_MAX, stopped by `tol`) still
+  /// works, but its history grows, and allocates, past that many evaluations.
   void reserve(const IterationOptions& options, int max_iter) {
-    m_history.reserve(std::size_t(max_iter / std::max(1, options.eval_every) + 1));
+    const std::size_t wanted = std::size_t(max_iter / std::max(1, options.eval_every)) + 1;
+    m_history.reserve(std::min(wanted, max_reserved));
   }
+
+  /// The most evaluations `reserve` makes room for (1 MiB of history).
+  static constexpr std::size_t max_reserved = std::size_t(1) << 17;
 
   /// Starts a run (clears the history; keeps its capacity).
   void start(const IterationOptions& options) noexcept {

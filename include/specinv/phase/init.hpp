@@ -20,6 +20,7 @@
 #include <complex>
 #include <cstdint>
 #include <random>
+#include <type_traits>
 
 #include <Eigen/Core>
 
@@ -70,7 +71,15 @@ void phase_init(const Eigen::Ref<const Magnitude<T>>& magnitude, const StftParam
     for (Index k = 1; k + 1 < bins; ++k)
       if (is_peak(k)) o[k + 1].real(omega(k));
     const std::complex<T>* previous = t > 0 ? out.col(t - 1).data() : nullptr;
-    for (Index k = 0; k < bins; ++k) o[k].imag((previous ? previous[k].imag() : T(0)) + o[k].real());
+    for (Index k = 0; k < bins; ++k) {
+      const T running = (previous ? previous[k].imag() : T(0)) + o[k].real();
+      // In float the running sum of long clips reaches 1e4 rad and more, where a float step is
+      // 1e-3 rad: keep it in [-pi, pi] (double keeps torch's plain sum, which it matches to 1e-12).
+      if constexpr (std::is_same_v<T, float>)
+        o[k].imag(T(std::remainder(double(running), two_pi)));
+      else
+        o[k].imag(running);
+    }
   }
   for (Index t = 0; t < frames; ++t) {
     for (Index k = 0; k < bins; ++k) {

@@ -314,6 +314,7 @@ class Lbfgs {
     const Index n = output_length(target.cols());
     detail::require(out.size() == n, where, "out.size()", out.size(), "output_length(frames)");
     resize(target.cols(), n);
+    m_monitor.start(m_params);  // a run starts here (loss() keeps the last run's history)
     return n;
   }
 
@@ -353,7 +354,6 @@ class Lbfgs {
       m_grad_t.resize(n);
       m_minimizer.reset(n, detail::lbfgs_settings(m_params));
     }
-    m_monitor.start(m_params);
   }
 
   static bool silent(const Eigen::Ref<const Magnitude<T>>& target) noexcept {

@@ -81,9 +81,9 @@ namespace specinv {
 /// meanings: `eval_every`, `metric`, `callback` and `length`, counted in committed frames.
 struct RtisiLaParams {
   /// Look-ahead frames L, >= -1: how many future frames are re-estimated together with the frame
-  /// about to be committed (torch_specinv: look_ahead). -1 means (n_fft - 1) / hop (integer
-  /// division; the window zero-padded to n_fft is the effective window, so this equals torch_specinv's
-  /// (win_length - 1) / hop when win_length == n_fft); 0 is plain RTISI. Default -1.
+  /// about to be committed (torch_specinv: look_ahead). -1 means (win_length - 1) / hop (integer
+  /// division; API.md, and torch_specinv's documentation: the frames the window still overlaps);
+  /// 0 is plain RTISI. Default -1.
   int look_ahead = -1;
   /// Iterations per step (per committed frame), >= 1 (torch_specinv: max_iter). Default 25.
   int iters_per_frame = 25;
@@ -112,7 +112,7 @@ struct RtisiLaParams {
   void validate() const {
     constexpr const char* where = "RtisiLaParams";
     detail::require(look_ahead >= -1, where, "look_ahead", look_ahead,
-                    "look_ahead >= 0, or -1 for (n_fft - 1) / hop");
+                    "look_ahead >= 0, or -1 for (win_length - 1) / hop");
     detail::require(iters_per_frame >= 1, where, "iters_per_frame", iters_per_frame, "iters_per_frame >= 1");
     detail::require(std::isfinite(momentum) && momentum >= 0 && momentum < 1, where, "momentum", momentum,
                     "0 <= momentum < 1");
@@ -361,7 +361,7 @@ class RtisiLa {
         m_stft(std::move(stft)),
         m_window(detail::padded_window(m_stft.params())),
         m_look_ahead(m_params.look_ahead >= 0 ? Index(m_params.look_ahead)
-                                              : (m_stft.n_fft() - 1) / m_stft.hop_length()),
+                                              : (m_stft.win_length() - 1) / m_stft.hop_length()),
         m_state(m_window, m_stft.hop_length(), m_look_ahead, m_params.momentum, m_params.asymmetric_window,
                 detail::unnormalised_gain(m_stft.params(), m_window)),
         m_envelope(m_window, std::min(m_stft.hop_length(), m_stft.n_fft())) {
@@ -376,7 +376,7 @@ class RtisiLa {
   const RtisiLaParams& params() const noexcept { return m_params; }
   /// The STFT parameters, as given.
   const StftParams& stft_params() const noexcept { return m_stft.params(); }
-  /// The look-ahead L in use (look_ahead, or (n_fft - 1) / hop for -1).
+  /// The look-ahead L in use (look_ahead, or (win_length - 1) / hop for -1).
   Index look_ahead() const noexcept { return m_look_ahead; }
 
   /// \brief Samples `run` writes for `frames` frames (params().length, or torch.istft's default).
