@@ -8,21 +8,10 @@
 #include <specinv/metrics.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/phase.hpp"
 #include "../support/npy.hpp"
 
 using specinv::Signal;
-
-namespace {
-
-specinv::StftParams golden_stft() {  // golden/INDEX.md "Metrics": 512 / 128 / hann / center
-  specinv::StftParams p;
-  p.n_fft = 512;
-  p.hop_length = 128;
-  p.win_length = 512;
-  return p;
-}
-
-}  // namespace
 
 TEMPLATE_TEST_CASE("metrics reproduce torch_specinv's values on the golden reconstruction", "[metrics]", float,
                    double) {
@@ -32,7 +21,7 @@ TEMPLATE_TEST_CASE("metrics reproduce torch_specinv's values on the golden recon
   REQUIRE(estimate.size() == reference.size());
   // INDEX.md prints six decimals; float input costs about 1e-5 dB more.
   const double margin = std::is_same_v<T, float> ? 2e-5 : 1e-6;
-  CHECK(std::abs(specinv::spectral_convergence_db<T>(estimate, reference, golden_stft()) - -21.081109) < margin);
+  CHECK(std::abs(specinv::spectral_convergence_db<T>(estimate, reference, test::golden_stft()) - -21.081109) < margin);
   CHECK(std::abs(specinv::ser_db(estimate, reference) - -3.233506) < margin);
   CHECK(std::abs(specinv::snr_db(estimate, reference) - -3.204598) < margin);
 }

@@ -15,6 +15,7 @@
 #include <specinv/phase/admm.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/phase.hpp"
 #include "../support/corpus.hpp"
 #include "../support/npy.hpp"
 
@@ -25,39 +26,16 @@ using specinv::Magnitude;
 using specinv::Signal;
 using specinv::Spectrogram;
 
-namespace {
-
-specinv::StftParams golden_stft() {  // golden/INDEX.md (v), (vii): 512 / 128 / hann512 / center / reflect
-  specinv::StftParams p;
-  p.n_fft = 512;
-  p.hop_length = 128;
-  p.win_length = 512;
-  return p;
-}
-
-template <class T>
-Magnitude<T> golden_magnitude() {
-  return test::load_real(test::golden("griffinlim/input_magnitude.npy")).cast<T>();
-}
-
-template <class T>
-double recomputed_sc(const Signal<T>& y, const Magnitude<T>& mag, const specinv::StftParams& stft) {
-  const Magnitude<T> estimate = specinv::Stft<T>(stft).forward(y).cwiseAbs();
-  return specinv::spectral_convergence_db(estimate, mag);
-}
-
-}  // namespace
-
 TEMPLATE_TEST_CASE("admm reproduces torch_specinv.ADMM", "[phase][admm][golden]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   const Eigen::VectorXd expected = test::load_real(test::golden("specinv_py/admm_rho0.1_it20.npy"));
   AdmmParams p;
   p.max_iter = 20;
   p.rho = 0.1;
   p.tol = 0;
   p.init = Init::phase_init;  // torch_specinv's start for a magnitude input
-  const specinv::Reconstruction<T> r = specinv::admm(mag, golden_stft(), p);
+  const specinv::Reconstruction<T> r = specinv::admm(mag, test::golden_stft(), p);
   REQUIRE(r.signal.size() == expected.size());
   CHECK(r.iterations == 20);
   CHECK(r.history.size() == 2);
@@ -69,7 +47,7 @@ TEMPLATE_TEST_CASE("admm reproduces torch_specinv.ADMM", "[phase][admm][golden]"
   // against the issue's 1e-8. float: measured 3.6e-3 to 8.6e-3; 2e-2 sits between that and the
   // nearest wrong answers (19 iterations: 4.3e-2; rho = 0.11: 3.9e-2).
   CHECK(err < (std::is_same_v<T, float> ? 2e-2 : 1e-8));
-  CHECK(r.spectral_convergence_db == Approx(recomputed_sc<T>(r.signal, mag, golden_stft())).margin(1e-9));
+  CHECK(r.spectral_convergence_db == Approx(test::recomputed_sc<T>(r.signal, mag, test::golden_stft())).margin(1e-9));
 }
 
 namespace {
@@ -137,19 +115,19 @@ TEST_CASE("admm timing and SC per corpus clip (prints)", "[.timing]") {
 
 TEMPLATE_TEST_CASE("admm: history, callback, early stop and the final SC", "[phase][admm]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   AdmmParams p;
   p.max_iter = 40;
   p.tol = 0;
   p.eval_every = 5;
   SECTION("history: one value per evaluation, the metric of the analysed iterate") {
-    const specinv::Reconstruction<T> r = specinv::admm(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::admm(mag, test::golden_stft(), p);
     CHECK(r.iterations == 40);
     REQUIRE(r.history.size() == 8);
     AdmmParams q = p;
     q.max_iter = 39;
-    CHECK(r.history.back() == Approx(specinv::admm(mag, golden_stft(), q).spectral_convergence_db).margin(1e-6));
-    CHECK(r.spectral_convergence_db == Approx(recomputed_sc<T>(r.signal, mag, golden_stft())).margin(1e-9));
+    CHECK(r.history.back() == Approx(specinv::admm(mag, test::golden_stft(), q).spectral_convergence_db).margin(1e-6));
+    CHECK(r.spectral_convergence_db == Approx(test::recomputed_sc<T>(r.signal, mag, test::golden_stft())).margin(1e-9));
     CHECK(r.history.back() < r.history.front() - 5.0);
   }
   SECTION("a callback returning false stops at that evaluation") {
@@ -158,7 +136,7 @@ TEMPLATE_TEST_CASE("admm: history, callback, early stop and the final SC", "[pha
       seen.push_back(iter);
       return iter < 10;
     };
-    const specinv::Reconstruction<T> r = specinv::admm(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::admm(mag, test::golden_stft(), p);
     CHECK(r.iterations == 10);
     CHECK(seen == std::vector<int>{5, 10});
     CHECK(r.history.size() == 2);
@@ -166,7 +144,7 @@ TEMPLATE_TEST_CASE("admm: history, callback, early stop and the final SC", "[pha
   SECTION("tol stops early") {
     p.max_iter = 300;
     p.tol = 1e-2;
-    const specinv::Reconstruction<T> r = specinv::admm(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::admm(mag, test::golden_stft(), p);
     CHECK(r.iterations < 300);
     CHECK(r.iterations % 5 == 0);
     CHECK(r.history.size() == std::size_t(r.iterations / 5));
@@ -176,36 +154,36 @@ TEMPLATE_TEST_CASE("admm: history, callback, early stop and the final SC", "[pha
 TEMPLATE_TEST_CASE("admm starts: random is seeded, given starts from the spectrogram", "[phase][admm]", float,
                    double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   AdmmParams p;
   p.max_iter = 5;
   p.tol = 0;
   p.init = Init::random;
   p.seed = 3;
-  const Signal<T> a = specinv::admm(mag, golden_stft(), p).signal;
-  CHECK(a == specinv::admm(mag, golden_stft(), p).signal);
+  const Signal<T> a = specinv::admm(mag, test::golden_stft(), p).signal;
+  CHECK(a == specinv::admm(mag, test::golden_stft(), p).signal);
   p.seed = 4;
-  CHECK(test::rel_error(a, specinv::admm(mag, golden_stft(), p).signal) > 0.1);
+  CHECK(test::rel_error(a, specinv::admm(mag, test::golden_stft(), p).signal) > 0.1);
 
-  const Spectrogram<T> start = specinv::phase_init(mag, golden_stft());
+  const Spectrogram<T> start = specinv::phase_init(mag, test::golden_stft());
   p.max_iter = 0;
-  const Signal<T> direct = specinv::Stft<T>(golden_stft()).inverse(start);
-  const specinv::Reconstruction<T> given = specinv::admm(start, golden_stft(), p);
+  const Signal<T> direct = specinv::Stft<T>(test::golden_stft()).inverse(start);
+  const specinv::Reconstruction<T> given = specinv::admm(start, test::golden_stft(), p);
   CHECK(test::rel_error(given.signal, direct) < test::tol<T>());
   CHECK(given.iterations == 0);
   // Through the object, a start off the target magnitude is put on it first: 10 iterations from
   // 3 * phase_init are 10 iterations from phase_init.
   p.max_iter = 10;
-  Admm<T> object(golden_stft(), p);
+  Admm<T> object(test::golden_stft(), p);
   Signal<T> out(object.output_length(mag.cols()));
   object.run(mag, Spectrogram<T>(start * T(3)), out);
   p.init = Init::phase_init;
-  CHECK(test::rel_error(out, specinv::admm(mag, golden_stft(), p).signal) < test::tol<T>() * 100);
+  CHECK(test::rel_error(out, specinv::admm(mag, test::golden_stft(), p).signal) < test::tol<T>() * 100);
 }
 
 TEMPLATE_TEST_CASE("admm batched equals per-item calls; deduced overloads", "[phase][admm]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   specinv::MagnitudeBatch<T> batch(mag.rows(), mag.cols(), 2);
   for (int b = 0; b < 2; ++b) {
     const Magnitude<T> item = mag * T(b + 1);
@@ -215,19 +193,19 @@ TEMPLATE_TEST_CASE("admm batched equals per-item calls; deduced overloads", "[ph
   p.max_iter = 12;
   p.tol = 0;
   p.eval_every = 4;
-  const std::vector<specinv::Reconstruction<T>> all = specinv::admm(batch, golden_stft(), p);
+  const std::vector<specinv::Reconstruction<T>> all = specinv::admm(batch, test::golden_stft(), p);
   REQUIRE(all.size() == 2);
   for (int b = 0; b < 2; ++b) {
     INFO("item " << b);
-    const specinv::Reconstruction<T> one = specinv::admm(Magnitude<T>(mag * T(b + 1)), golden_stft(), p);
+    const specinv::Reconstruction<T> one = specinv::admm(Magnitude<T>(mag * T(b + 1)), test::golden_stft(), p);
     CHECK(all[b].signal == one.signal);
     CHECK(all[b].history == one.history);
     CHECK(all[b].iterations == one.iterations);
     CHECK(all[b].spectral_convergence_db == one.spectral_convergence_db);
   }
-  CHECK(specinv::admm(mag * T(1), golden_stft(), p).signal == specinv::admm<T>(mag, golden_stft(), p).signal);
-  const Spectrogram<T> start = specinv::phase_init(mag, golden_stft());
-  CHECK(specinv::admm(start, golden_stft(), p).signal.size() == all[0].signal.size());
+  CHECK(specinv::admm(mag * T(1), test::golden_stft(), p).signal == specinv::admm<T>(mag, test::golden_stft(), p).signal);
+  const Spectrogram<T> start = specinv::phase_init(mag, test::golden_stft());
+  CHECK(specinv::admm(start, test::golden_stft(), p).signal.size() == all[0].signal.size());
 }
 
 TEMPLATE_TEST_CASE("admm of silence is silence", "[phase][admm]", float, double) {
@@ -238,7 +216,7 @@ TEMPLATE_TEST_CASE("admm of silence is silence", "[phase][admm]", float, double)
     p.init = init;
     p.max_iter = 30;
     p.tol = 0;
-    const specinv::Reconstruction<T> r = specinv::admm(Magnitude<T>(Magnitude<T>::Zero(257, 12)), golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::admm(Magnitude<T>(Magnitude<T>::Zero(257, 12)), test::golden_stft(), p);
     CHECK(r.signal.allFinite());
     CHECK(r.signal.cwiseAbs().maxCoeff() == T(0));
   }
@@ -246,7 +224,7 @@ TEMPLATE_TEST_CASE("admm of silence is silence", "[phase][admm]", float, double)
 
 TEST_CASE("admm rejects bad input naming the parameter", "[phase][admm][errors]") {
   using test::Mentions;
-  const specinv::StftParams stft = golden_stft();
+  const specinv::StftParams stft = test::golden_stft();
   const Magnitude<double> good = Magnitude<double>::Ones(257, 8);
   auto run = [&](const Magnitude<double>& mag, const AdmmParams& p = {}) { return specinv::admm(mag, stft, p); };
   Magnitude<double> bad = good;
@@ -295,8 +273,8 @@ TEST_CASE("admm rejects bad input naming the parameter", "[phase][admm][errors]"
 
 TEMPLATE_TEST_CASE("Admm::run allocates nothing once warm", "[phase][admm][allocations]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
-  const Spectrogram<T> start = specinv::phase_init(mag, golden_stft());
+  const Magnitude<T> mag = test::golden_magnitude<T>();
+  const Spectrogram<T> start = specinv::phase_init(mag, test::golden_stft());
   for (const Init init : {Init::zero_phase, Init::random, Init::phase_init}) {
     INFO(specinv::to_string(init));
     AdmmParams p;
@@ -310,7 +288,7 @@ TEMPLATE_TEST_CASE("Admm::run allocates nothing once warm", "[phase][admm][alloc
       at_evaluation.push_back(test::allocations());
       return true;
     };
-    Admm<T> object(golden_stft(), p);
+    Admm<T> object(test::golden_stft(), p);
     Signal<T> out(object.output_length(mag.cols()));
     object.run(mag, out);  // warm-up
     at_evaluation.clear();

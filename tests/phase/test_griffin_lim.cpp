@@ -17,6 +17,7 @@
 #include <specinv/phase/griffin_lim.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/phase.hpp"
 #include "../support/corpus.hpp"
 #include "../support/npy.hpp"
 
@@ -27,34 +28,10 @@ using specinv::Magnitude;
 using specinv::Signal;
 using specinv::Spectrogram;
 
-namespace {
-
-specinv::StftParams golden_stft() {  // golden/INDEX.md (v), (vii): 512 / 128 / hann512 / center / reflect
-  specinv::StftParams p;
-  p.n_fft = 512;
-  p.hop_length = 128;
-  p.win_length = 512;
-  return p;
-}
-
-template <class T>
-Magnitude<T> golden_magnitude() {
-  return test::load_real(test::golden("griffinlim/input_magnitude.npy")).cast<T>();
-}
-
-/// SC of |STFT(y)| against `mag`, recomputed with the public metric (independent of the loop's sums).
-template <class T>
-double recomputed_sc(const Signal<T>& y, const Magnitude<T>& mag, const specinv::StftParams& stft) {
-  const Magnitude<T> estimate = specinv::Stft<T>(stft).forward(y).cwiseAbs();
-  return specinv::spectral_convergence_db(estimate, mag);
-}
-
-}  // namespace
-
 TEMPLATE_TEST_CASE("griffin_lim reproduces torchaudio.functional.griffinlim", "[phase][griffin_lim][golden]", float,
                    double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   struct Case {
     const char* file;
     double momentum;
@@ -73,7 +50,7 @@ TEMPLATE_TEST_CASE("griffin_lim reproduces torchaudio.functional.griffinlim", "[
     p.max_iter = c.n_iter;
     p.tol = 0;
     if (c.length) p.length = 4000;
-    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, test::golden_stft(), p);
     REQUIRE(r.signal.size() == expected.size());
     CHECK(r.iterations == c.n_iter);
     // double: INDEX.md's sensitivity (an amplification of at most ~1.4e4) times rounding of
@@ -85,7 +62,7 @@ TEMPLATE_TEST_CASE("griffin_lim reproduces torchaudio.functional.griffinlim", "[
     const double err = test::rel_error(r.signal, expected);
     INFO("relative error " << err);
     CHECK(err < (std::is_same_v<T, float> ? 1e-2 : 1e-8));
-    CHECK(r.spectral_convergence_db == Approx(recomputed_sc<T>(r.signal, mag, golden_stft())).margin(1e-9));
+    CHECK(r.spectral_convergence_db == Approx(test::recomputed_sc<T>(r.signal, mag, test::golden_stft())).margin(1e-9));
   }
 }
 
@@ -96,14 +73,14 @@ TEMPLATE_TEST_CASE("griffin_lim with momentum 0 from phase_init reproduces torch
   // accelerated spectrogram and starts at the initial one, torchaudio's holds the rebuilt one
   // and starts at 0 (see griffin_lim.hpp).
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   const Eigen::VectorXd expected = test::load_real(test::golden("specinv_py/griffin_lim_a0_it20.npy"));
   GriffinLimParams p;
   p.momentum = 0;
   p.max_iter = 20;
   p.tol = 0;
   p.init = Init::phase_init;
-  const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, golden_stft(), p);
+  const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, test::golden_stft(), p);
   REQUIRE(r.signal.size() == expected.size());
   const double err = test::rel_error(r.signal, expected);
   INFO("relative error " << err);
@@ -220,27 +197,27 @@ TEST_CASE("griffin_lim with momentum 0 never increases the inconsistency", "[pha
 TEMPLATE_TEST_CASE("griffin_lim: history, callback, early stop and the final SC", "[phase][griffin_lim]", float,
                    double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   GriffinLimParams p;
   p.max_iter = 40;
   p.tol = 0;
   p.eval_every = 5;
   SECTION("history: one value per evaluation, the metric of the analysed iterate") {
-    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, test::golden_stft(), p);
     CHECK(r.iterations == 40);
     REQUIRE(r.history.size() == 8);
     // Evaluation 8 analyses x_39, which is what a 39-iteration run returns.
     GriffinLimParams q = p;
     q.max_iter = 39;
-    const specinv::Reconstruction<T> r39 = specinv::griffin_lim(mag, golden_stft(), q);
+    const specinv::Reconstruction<T> r39 = specinv::griffin_lim(mag, test::golden_stft(), q);
     CHECK(r.history.back() == Approx(r39.spectral_convergence_db).margin(1e-6));
-    CHECK(r.spectral_convergence_db == Approx(recomputed_sc<T>(r.signal, mag, golden_stft())).margin(1e-9));
+    CHECK(r.spectral_convergence_db == Approx(test::recomputed_sc<T>(r.signal, mag, test::golden_stft())).margin(1e-9));
   }
   SECTION("snr and ser metrics") {
     p.metric = specinv::Metric::snr;
-    const specinv::Reconstruction<T> snr = specinv::griffin_lim(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> snr = specinv::griffin_lim(mag, test::golden_stft(), p);
     p.metric = specinv::Metric::sc;
-    const specinv::Reconstruction<T> sc = specinv::griffin_lim(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> sc = specinv::griffin_lim(mag, test::golden_stft(), p);
     REQUIRE(snr.history.size() == sc.history.size());
     for (std::size_t i = 0; i < sc.history.size(); ++i) CHECK(snr.history[i] == Approx(-sc.history[i]));
   }
@@ -251,7 +228,7 @@ TEMPLATE_TEST_CASE("griffin_lim: history, callback, early stop and the final SC"
       CHECK(std::isfinite(metric));
       return iter < 15;
     };
-    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, test::golden_stft(), p);
     CHECK(r.iterations == 15);
     CHECK(seen == std::vector<int>{5, 10, 15});
     CHECK(r.history.size() == 3);
@@ -259,57 +236,64 @@ TEMPLATE_TEST_CASE("griffin_lim: history, callback, early stop and the final SC"
   SECTION("tol stops early once the loss improves by less than tol * the first loss") {
     p.max_iter = 200;
     p.tol = 1e-2;
-    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, golden_stft(), p);
+    const specinv::Reconstruction<T> r = specinv::griffin_lim(mag, test::golden_stft(), p);
     CHECK(r.iterations < 200);
     CHECK(r.iterations % 5 == 0);
-    CHECK(r.history.size() == std::size_t(r.iterations / 5));
+    REQUIRE(r.history.size() == std::size_t(r.iterations / 5));
+    // The stop is the first evaluation where the rule holds. The loss (MSE) is proportional to
+    // 10^(SC / 10), so the history gives the loss relative to the first evaluation's.
+    std::vector<double> loss;
+    for (double sc : r.history) loss.push_back(std::pow(10.0, (sc - r.history.front()) / 10));
+    auto rule = [&](std::size_t k) { return loss[k - 1] > loss[k] && loss[k - 1] - loss[k] < p.tol; };
+    for (std::size_t k = 1; k + 1 < loss.size(); ++k) CHECK_FALSE(rule(k));
+    CHECK(rule(loss.size() - 1));
     p.tol = 0;
-    CHECK(specinv::griffin_lim(mag, golden_stft(), p).iterations == 200);
+    CHECK(specinv::griffin_lim(mag, test::golden_stft(), p).iterations == 200);
   }
 }
 
 TEMPLATE_TEST_CASE("griffin_lim starts: random is seeded, given starts from the spectrogram", "[phase][griffin_lim]",
                    float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   GriffinLimParams p;
   p.max_iter = 5;
   p.tol = 0;
   p.init = Init::random;
   p.seed = 7;
-  const Signal<T> a = specinv::griffin_lim(mag, golden_stft(), p).signal;
-  const Signal<T> b = specinv::griffin_lim(mag, golden_stft(), p).signal;
+  const Signal<T> a = specinv::griffin_lim(mag, test::golden_stft(), p).signal;
+  const Signal<T> b = specinv::griffin_lim(mag, test::golden_stft(), p).signal;
   p.seed = 8;
-  const Signal<T> c = specinv::griffin_lim(mag, golden_stft(), p).signal;
+  const Signal<T> c = specinv::griffin_lim(mag, test::golden_stft(), p).signal;
   CHECK(a == b);
   CHECK(test::rel_error(a, c) > 0.1);
 
   // Init::given: with 0 iterations the output is the inverse STFT of the start itself.
-  Spectrogram<T> start = specinv::phase_init(mag, golden_stft());
+  Spectrogram<T> start = specinv::phase_init(mag, test::golden_stft());
   p.max_iter = 0;
-  const Signal<T> direct = specinv::Stft<T>(golden_stft()).inverse(start);
-  const specinv::Reconstruction<T> given = specinv::griffin_lim(start, golden_stft(), p);
+  const Signal<T> direct = specinv::Stft<T>(test::golden_stft()).inverse(start);
+  const specinv::Reconstruction<T> given = specinv::griffin_lim(start, test::golden_stft(), p);
   CHECK(test::rel_error(given.signal, direct) < test::tol<T>());
   CHECK(given.iterations == 0);
   CHECK(given.history.empty());
   // Through the object: a start off the target magnitude is put on it first.
-  GriffinLim<T> gla(golden_stft(), p);
+  GriffinLim<T> gla(test::golden_stft(), p);
   Signal<T> out(gla.output_length(mag.cols()));
   const Spectrogram<T> scaled = start * T(3);
   gla.run(mag, scaled, out);
   CHECK(test::rel_error(out, direct) < test::tol<T>());
   // ... and after iterations, given = phase_init's start.
   p.max_iter = 10;
-  GriffinLim<T> gla10(golden_stft(), p);
+  GriffinLim<T> gla10(test::golden_stft(), p);
   gla10.run(mag, scaled, out);
   p.init = Init::phase_init;
-  CHECK(test::rel_error(out, specinv::griffin_lim(mag, golden_stft(), p).signal) < test::tol<T>() * 100);
+  CHECK(test::rel_error(out, specinv::griffin_lim(mag, test::golden_stft(), p).signal) < test::tol<T>() * 100);
 }
 
 TEMPLATE_TEST_CASE("griffin_lim batched equals per-item calls; deduced overloads", "[phase][griffin_lim]", float,
                    double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   specinv::MagnitudeBatch<T> batch(mag.rows(), mag.cols(), 3);
   for (int b = 0; b < 3; ++b) {
     const Magnitude<T> item = mag * T(b + 1);
@@ -319,21 +303,21 @@ TEMPLATE_TEST_CASE("griffin_lim batched equals per-item calls; deduced overloads
   p.max_iter = 12;
   p.tol = 0;
   p.eval_every = 4;
-  const std::vector<specinv::Reconstruction<T>> all = specinv::griffin_lim(batch, golden_stft(), p);
+  const std::vector<specinv::Reconstruction<T>> all = specinv::griffin_lim(batch, test::golden_stft(), p);
   REQUIRE(all.size() == 3);
   for (int b = 0; b < 3; ++b) {
     INFO("item " << b);
-    const specinv::Reconstruction<T> one = specinv::griffin_lim(Magnitude<T>(mag * T(b + 1)), golden_stft(), p);
+    const specinv::Reconstruction<T> one = specinv::griffin_lim(Magnitude<T>(mag * T(b + 1)), test::golden_stft(), p);
     CHECK(all[b].signal == one.signal);
     CHECK(all[b].history == one.history);
     CHECK(all[b].iterations == one.iterations);
     CHECK(all[b].spectral_convergence_db == one.spectral_convergence_db);
   }
   // Expressions deduce the scalar: a real one is the target, a complex one the start.
-  const specinv::Reconstruction<T> deduced = specinv::griffin_lim(mag * T(1), golden_stft(), p);
-  CHECK(deduced.signal == specinv::griffin_lim<T>(mag, golden_stft(), p).signal);
-  const Spectrogram<T> start = specinv::phase_init(mag, golden_stft());
-  const specinv::Reconstruction<T> from_complex = specinv::griffin_lim(start, golden_stft(), p);
+  const specinv::Reconstruction<T> deduced = specinv::griffin_lim(mag * T(1), test::golden_stft(), p);
+  CHECK(deduced.signal == specinv::griffin_lim<T>(mag, test::golden_stft(), p).signal);
+  const Spectrogram<T> start = specinv::phase_init(mag, test::golden_stft());
+  const specinv::Reconstruction<T> from_complex = specinv::griffin_lim(start, test::golden_stft(), p);
   CHECK(from_complex.signal.size() == deduced.signal.size());
 }
 
@@ -345,7 +329,7 @@ TEMPLATE_TEST_CASE("griffin_lim of silence is silence", "[phase][griffin_lim]", 
     p.init = init;
     p.tol = 0;
     const specinv::Reconstruction<T> r =
-        specinv::griffin_lim(Magnitude<T>(Magnitude<T>::Zero(257, 12)), golden_stft(), p);
+        specinv::griffin_lim(Magnitude<T>(Magnitude<T>::Zero(257, 12)), test::golden_stft(), p);
     CHECK(r.signal.allFinite());
     CHECK(r.signal.cwiseAbs().maxCoeff() == T(0));
     CHECK(std::isfinite(r.spectral_convergence_db) == false);  // -inf: silence matched exactly
@@ -355,7 +339,7 @@ TEMPLATE_TEST_CASE("griffin_lim of silence is silence", "[phase][griffin_lim]", 
 
 TEST_CASE("griffin_lim rejects bad input naming the parameter", "[phase][griffin_lim][errors]") {
   using test::Mentions;
-  const specinv::StftParams stft = golden_stft();
+  const specinv::StftParams stft = test::golden_stft();
   const Magnitude<double> good = Magnitude<double>::Ones(257, 8);
   auto run = [&](const Magnitude<double>& mag, const GriffinLimParams& p = {}) {
     return specinv::griffin_lim(mag, stft, p);
@@ -415,8 +399,8 @@ TEST_CASE("griffin_lim rejects bad input naming the parameter", "[phase][griffin
 
 TEMPLATE_TEST_CASE("GriffinLim::run allocates nothing once warm", "[phase][griffin_lim][allocations]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
-  const Spectrogram<T> start = specinv::phase_init(mag, golden_stft());
+  const Magnitude<T> mag = test::golden_magnitude<T>();
+  const Spectrogram<T> start = specinv::phase_init(mag, test::golden_stft());
   for (const double momentum : {0.0, 0.99}) {
     for (const Init init : {Init::zero_phase, Init::random, Init::phase_init}) {
       INFO("momentum " << momentum << ", " << specinv::to_string(init));
@@ -433,7 +417,7 @@ TEMPLATE_TEST_CASE("GriffinLim::run allocates nothing once warm", "[phase][griff
         at_evaluation.push_back(test::allocations());
         return true;
       };
-      GriffinLim<T> gla(golden_stft(), p);
+      GriffinLim<T> gla(test::golden_stft(), p);
       Signal<T> out(gla.output_length(mag.cols()));
       gla.run(mag, out);  // warm-up: sizes the buffers for this frame count
       at_evaluation.clear();
@@ -449,4 +433,23 @@ TEMPLATE_TEST_CASE("GriffinLim::run allocates nothing once warm", "[phase][griff
       CHECK(gla.history().size() == 10);
     }
   }
+}
+
+TEMPLATE_TEST_CASE("GriffinLim reused across frame counts gives what fresh objects give", "[phase][griffin_lim]", float,
+                   double) {
+  using T = TestType;
+  const Magnitude<T> mag = test::golden_magnitude<T>();
+  const Magnitude<T> shorter = mag.leftCols(20);
+  GriffinLimParams p;
+  p.max_iter = 10;
+  p.init = Init::phase_init;
+  GriffinLim<T> object(test::golden_stft(), p);
+  Signal<T> first(object.output_length(mag.cols())), second(object.output_length(shorter.cols()));
+  Signal<T> again(first.size());
+  object.run(mag, first);
+  object.run(shorter, second);
+  object.run(mag, again);
+  CHECK(test::rel_error(again, first) < test::tol<T>());
+  CHECK(test::rel_error(second, specinv::griffin_lim(shorter, test::golden_stft(), p).signal) < test::tol<T>());
+  CHECK(test::rel_error(first, specinv::griffin_lim(mag, test::golden_stft(), p).signal) < test::tol<T>());
 }

@@ -8,28 +8,17 @@
 #include <specinv/phase/init.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/phase.hpp"
 #include "../support/npy.hpp"
 
 using specinv::Magnitude;
 using specinv::Spectrogram;
 
-namespace {
-
-specinv::StftParams golden_stft() {  // golden/INDEX.md (v), (vii): 512 / 128 / hann512 / center
-  specinv::StftParams p;
-  p.n_fft = 512;
-  p.hop_length = 128;
-  p.win_length = 512;
-  return p;
-}
-
-}  // namespace
-
 TEMPLATE_TEST_CASE("phase_init reproduces torch_specinv.phase_init", "[phase][init]", float, double) {
   using T = TestType;
   const Magnitude<T> mag = test::load_real(test::golden("griffinlim/input_magnitude.npy")).cast<T>();
   const Eigen::MatrixXcd expected = test::load_complex(test::golden("specinv_py/phase_init.npy"));
-  const Spectrogram<T> got = specinv::phase_init(mag, golden_stft());
+  const Spectrogram<T> got = specinv::phase_init(mag, test::golden_stft());
   REQUIRE(got.rows() == expected.rows());
   REQUIRE(got.cols() == expected.cols());
   // The phase is a running sum over 32 frames of increments up to ~pi, so float loses a few ulps
@@ -40,7 +29,7 @@ TEMPLATE_TEST_CASE("phase_init reproduces torch_specinv.phase_init", "[phase][in
 
 TEST_CASE("phase_init puts each peak's interpolated frequency on the peak and its neighbours", "[phase][init]") {
   // One frame pair of a stationary peak at bin 10 + 0.25: the phase advances by 2 pi (k + p) h / N.
-  specinv::StftParams p = golden_stft();
+  specinv::StftParams p = test::golden_stft();
   Magnitude<double> mag = Magnitude<double>::Zero(257, 2);
   mag.col(0).segment(9, 3) << 1.0, 2.0, 1.5;
   mag.col(1) = mag.col(0);
@@ -56,7 +45,7 @@ TEST_CASE("phase_init puts each peak's interpolated frequency on the peak and it
 
 TEST_CASE("phase_init rejects bad magnitudes naming the parameter", "[phase][init][errors]") {
   using test::Mentions;
-  const specinv::StftParams p = golden_stft();
+  const specinv::StftParams p = test::golden_stft();
   Magnitude<double> mag = Magnitude<double>::Ones(257, 4);
   CHECK_THROWS_MATCHES(specinv::phase_init(Magnitude<double>(Magnitude<double>::Ones(256, 4)), p),
                        specinv::invalid_argument, Mentions("magnitude rows = 256"));
@@ -73,7 +62,7 @@ TEST_CASE("phase_init rejects bad magnitudes naming the parameter", "[phase][ini
 }
 
 TEST_CASE("phase_init of silence is silence", "[phase][init]") {
-  const Spectrogram<float> s = specinv::phase_init(Magnitude<float>(Magnitude<float>::Zero(257, 5)), golden_stft());
+  const Spectrogram<float> s = specinv::phase_init(Magnitude<float>(Magnitude<float>::Zero(257, 5)), test::golden_stft());
   CHECK(s.cwiseAbs().maxCoeff() == 0.0f);
   CHECK(s.allFinite());
 }

@@ -369,6 +369,12 @@ TEST_CASE("lbfgs lets the objective's own exceptions through, even from inside a
   p.max_iter = 50;
   CHECK_THROWS_WITH(specinv::lbfgs(objective, Signal<double>(Signal<double>::Zero(8)), p),
                     "objective failed on call 3");
+  auto not_finite = [](const Signal<double>& x, Signal<double>& grad) {
+    grad = x;
+    return std::numeric_limits<double>::quiet_NaN();
+  };
+  CHECK_THROWS_MATCHES(specinv::lbfgs(not_finite, Signal<double>(Signal<double>::Ones(8)), p),
+                       specinv::invalid_argument, test::Mentions("objective value = nan"));
 }
 
 TEST_CASE("lbfgs rejects bad input naming the parameter", "[phase][lbfgs][errors]") {

@@ -13,6 +13,7 @@
 #include <specinv/phase/rtisi_la.hpp>
 
 #include "../support/catch.hpp"
+#include "../support/phase.hpp"
 #include "../support/corpus.hpp"
 #include "../support/npy.hpp"
 
@@ -21,32 +22,9 @@ using specinv::Magnitude;
 using specinv::RtisiLaParams;
 using specinv::Signal;
 
-namespace {
-
-specinv::StftParams golden_stft() {  // golden/INDEX.md (v), (vii): 512 / 128 / hann512 / center
-  specinv::StftParams p;
-  p.n_fft = 512;
-  p.hop_length = 128;
-  p.win_length = 512;
-  return p;
-}
-
-template <class T>
-Magnitude<T> golden_magnitude() {
-  return test::load_real(test::golden("griffinlim/input_magnitude.npy")).cast<T>();
-}
-
-/// SC of |STFT(y)| against the target, computed independently of the algorithm.
-template <class T>
-double independent_sc(const Signal<T>& y, const Magnitude<T>& mag, const specinv::StftParams& p) {
-  return specinv::spectral_convergence_db(Magnitude<T>(specinv::stft(y, p).cwiseAbs()), mag);
-}
-
-}  // namespace
-
 TEMPLATE_TEST_CASE("rtisi_la reproduces torch_specinv.RTISI_LA", "[phase][rtisi_la][golden]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   for (const bool asymmetric : {false, true}) {
     INFO("asymmetric_window " << asymmetric);
     RtisiLaParams params;
@@ -54,7 +32,7 @@ TEMPLATE_TEST_CASE("rtisi_la reproduces torch_specinv.RTISI_LA", "[phase][rtisi_
     params.asymmetric_window = asymmetric;
     const std::string file = asymmetric ? "specinv_py/rtisi_la_asym_it5.npy" : "specinv_py/rtisi_la_la-1_it5.npy";
     const Eigen::VectorXd expected = test::load_real(test::golden(file));
-    const auto r = specinv::rtisi_la(mag, golden_stft(), params);
+    const auto r = specinv::rtisi_la(mag, test::golden_stft(), params);
     REQUIRE(r.signal.size() == expected.size());
     const double err = test::rel_error(r.signal, expected);
     INFO("relative error " << err);
@@ -72,7 +50,7 @@ TEMPLATE_TEST_CASE("rtisi_la reproduces torch_specinv.RTISI_LA", "[phase][rtisi_
       CHECK(err < (std::is_same_v<T, float> ? 1e-2 : 1e-6));  // float asymmetric: measured <= 2.1e-3
     CHECK(r.iterations == (32 + 3) * 5);
     // The reported SC is that of the returned signal, recomputed independently.
-    CHECK(r.spectral_convergence_db == Approx(independent_sc<T>(r.signal, mag, golden_stft())).margin(1e-9));
+    CHECK(r.spectral_convergence_db == Approx(test::recomputed_sc<T>(r.signal, mag, test::golden_stft())).margin(1e-9));
     // golden/INDEX.md (vii): -16.5655 asymmetric, -15.2459 symmetric.
     const double float_margin = asymmetric ? 0.01 : 0.5;
     CHECK(r.spectral_convergence_db ==
@@ -83,8 +61,8 @@ TEMPLATE_TEST_CASE("rtisi_la reproduces torch_specinv.RTISI_LA", "[phase][rtisi_
 TEMPLATE_TEST_CASE("rtisi_la is causal: output up to frame t depends on target frames <= t + L",
                    "[phase][rtisi_la]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
-  const specinv::StftParams p = golden_stft();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
+  const specinv::StftParams p = test::golden_stft();
   for (const int look_ahead : {-1, 0, 2}) {
     for (const bool asymmetric : {false, true}) {
       RtisiLaParams params;
@@ -113,25 +91,25 @@ TEMPLATE_TEST_CASE("rtisi_la is causal: output up to frame t depends on target f
 TEMPLATE_TEST_CASE("rtisi_la: length, normalisation, batch, and the deducing overload", "[phase][rtisi_la]", float,
                    double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   // The golden asymmetric configuration: it is well conditioned (golden sensitivity 5.6e-11,
   // float within ~2e-3 of the double result), unlike the symmetric one or momentum 0, whose float
   // results move by 20-30% with rounding alone; so two routes to one result compare closely.
   RtisiLaParams params;
   params.iters_per_frame = 5;
   params.asymmetric_window = true;
-  const auto plain = specinv::rtisi_la(mag, golden_stft(), params);
+  const auto plain = specinv::rtisi_la(mag, test::golden_stft(), params);
   const double close = std::is_same_v<T, float> ? 5e-2 : 1e-8;  // float: measured up to 1e-2
 
   // length: torch.istft's exact length, zero-filled past the frames.
   params.length = 4000;
-  const auto longer = specinv::rtisi_la(mag, golden_stft(), params);
+  const auto longer = specinv::rtisi_la(mag, test::golden_stft(), params);
   REQUIRE(longer.signal.size() == 4000);
   CHECK(longer.signal.head(plain.signal.size()) == plain.signal);
   params.length.reset();
 
   // A target made with a normalised STFT gives the same signal (the algorithm is scale-covariant).
-  specinv::StftParams normalised = golden_stft();
+  specinv::StftParams normalised = test::golden_stft();
   normalised.normalized = specinv::Normalization::frame_length;
   const Magnitude<T> scaled = mag / std::sqrt(T(512));
   const auto norm = specinv::rtisi_la(scaled, normalised, params);
@@ -143,20 +121,20 @@ TEMPLATE_TEST_CASE("rtisi_la: length, normalisation, batch, and the deducing ove
   std::copy(mag.data(), mag.data() + mag.size(), batch.data());
   const Magnitude<T> half = mag * T(0.5);
   std::copy(half.data(), half.data() + half.size(), batch.data() + mag.size());
-  const auto items = specinv::rtisi_la(batch, golden_stft(), params);
+  const auto items = specinv::rtisi_la(batch, test::golden_stft(), params);
   REQUIRE(items.size() == 2);
   CHECK(items[0].signal == plain.signal);
   CHECK(test::rel_error(items[1].signal, Signal<T>(plain.signal * T(0.5))) < close);
 
   // Deducing overload on an expression; the kiss backend agrees with the default one.
-  const auto deduced = specinv::rtisi_la(mag * T(1), golden_stft(), params);
+  const auto deduced = specinv::rtisi_la(mag * T(1), test::golden_stft(), params);
   CHECK(deduced.signal == plain.signal);
-  const auto kiss = specinv::rtisi_la<T, specinv::fft::kiss<T>>(mag, golden_stft(), params);
+  const auto kiss = specinv::rtisi_la<T, specinv::fft::kiss<T>>(mag, test::golden_stft(), params);
   CHECK(test::rel_error(kiss.signal, plain.signal) < close);
 }
 
 TEST_CASE("rtisi_la history, callback and stop", "[phase][rtisi_la]") {
-  const Magnitude<double> mag = golden_magnitude<double>();
+  const Magnitude<double> mag = test::golden_magnitude<double>();
   RtisiLaParams params;
   params.iters_per_frame = 5;
   params.eval_every = 4;
@@ -165,20 +143,20 @@ TEST_CASE("rtisi_la history, callback and stop", "[phase][rtisi_la]") {
     frames.push_back(frame);
     return true;
   };
-  const auto full = specinv::rtisi_la(mag, golden_stft(), params);
+  const auto full = specinv::rtisi_la(mag, test::golden_stft(), params);
   REQUIRE(full.history.size() == 8);  // 32 committed frames, every 4
   CHECK(frames == std::vector<int>{4, 8, 12, 16, 20, 24, 28, 32});
   for (double v : full.history) CHECK(v < 0);  // SC of the committed frames so far, in dB
   // Metric::snr is -SC of the same sums.
   params.metric = specinv::Metric::snr;
-  const auto snr = specinv::rtisi_la(mag, golden_stft(), params);
+  const auto snr = specinv::rtisi_la(mag, test::golden_stft(), params);
   REQUIRE(snr.history.size() == 8);
   CHECK(snr.history.back() == Approx(-full.history.back()).margin(1e-12));
 
   // Stop after 8 committed frames: step 8 + L = 11 was the last to iterate.
   params.metric = specinv::Metric::sc;
   params.callback = [](int frame, double) { return frame < 8; };
-  const auto stopped = specinv::rtisi_la(mag, golden_stft(), params);
+  const auto stopped = specinv::rtisi_la(mag, test::golden_stft(), params);
   CHECK(stopped.history.size() == 2);
   CHECK(stopped.iterations == (8 + 3) * 5);
   CHECK(stopped.signal.size() == full.signal.size());
@@ -190,16 +168,16 @@ TEST_CASE("rtisi_la history, callback and stop", "[phase][rtisi_la]") {
 
 TEMPLATE_TEST_CASE("rtisi_la of silence is silence", "[phase][rtisi_la]", float, double) {
   using T = TestType;
-  const auto r = specinv::rtisi_la(Magnitude<T>(Magnitude<T>::Zero(257, 9)), golden_stft());
+  const auto r = specinv::rtisi_la(Magnitude<T>(Magnitude<T>::Zero(257, 9)), test::golden_stft());
   CHECK(r.signal.size() == 8 * 128);
   CHECK(r.signal.allFinite());
   CHECK(r.signal.cwiseAbs().maxCoeff() == T(0));
   // Silence in the middle of a signal stays silent and finite.
-  Magnitude<T> mag = golden_magnitude<T>();
+  Magnitude<T> mag = test::golden_magnitude<T>();
   mag.middleCols(10, 12).setZero();
   RtisiLaParams params;
   params.iters_per_frame = 3;
-  const auto gap = specinv::rtisi_la(mag, golden_stft(), params);
+  const auto gap = specinv::rtisi_la(mag, test::golden_stft(), params);
   CHECK(gap.signal.allFinite());
   // Samples covered only by frames 10..21 (m + 256 in [(10 + 3) * 128, 22 * 128)).
   CHECK(gap.signal.segment(13 * 128 - 256, 9 * 128).cwiseAbs().maxCoeff() == T(0));
@@ -208,7 +186,7 @@ TEMPLATE_TEST_CASE("rtisi_la of silence is silence", "[phase][rtisi_la]", float,
 TEST_CASE("rtisi_la rejects bad options and input naming the parameter", "[phase][rtisi_la][errors]") {
   using test::Mentions;
   using specinv::invalid_argument;
-  const specinv::StftParams p = golden_stft();
+  const specinv::StftParams p = test::golden_stft();
   const Magnitude<double> mag = Magnitude<double>::Ones(257, 6);
   auto with = [](auto change) {
     RtisiLaParams params;
@@ -285,7 +263,7 @@ TEST_CASE("rtisi_la reaches -15 dB on every corpus clip (float, defaults) and th
                 report.spectral_convergence_db, peer ? std::to_string(*peer).substr(0, 5).c_str() : "-", seconds);
     INFO(clip << ": SC " << report.spectral_convergence_db << " dB");
     CHECK(report.spectral_convergence_db <= -15.0);
-    CHECK(report.spectral_convergence_db == Approx(independent_sc<float>(y, mag, p)).margin(1e-3));
+    CHECK(report.spectral_convergence_db == Approx(test::recomputed_sc<float>(y, mag, p)).margin(1e-3));
     // Same algorithm and settings as the peer (both float32); which way rounding tips the
     // iteration depends on FFTW's plan choice: measured -21.8 to -22.2 dB on applause against -22.1.
     if (peer) CHECK(report.spectral_convergence_db <= *peer + 1.0);
@@ -294,7 +272,7 @@ TEST_CASE("rtisi_la reaches -15 dB on every corpus clip (float, defaults) and th
 
 TEMPLATE_TEST_CASE("rtisi_la runs allocation-free once warm", "[phase][rtisi_la][allocations]", float, double) {
   using T = TestType;
-  const Magnitude<T> mag = golden_magnitude<T>();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
   for (const bool asymmetric : {false, true}) {
     RtisiLaParams params;
     params.iters_per_frame = 3;
@@ -306,7 +284,7 @@ TEMPLATE_TEST_CASE("rtisi_la runs allocation-free once warm", "[phase][rtisi_la]
       if (first < 0) first = last;
       return true;
     };
-    specinv::RtisiLa<T> algo(golden_stft(), params);
+    specinv::RtisiLa<T> algo(test::golden_stft(), params);
     Signal<T> y(algo.output_length(mag.cols()));
     algo.run(mag, y);  // warm-up: sizes the committed spectra and the history
     first = -1;
@@ -321,4 +299,22 @@ TEMPLATE_TEST_CASE("rtisi_la runs allocation-free once warm", "[phase][rtisi_la]
     CHECK(report.spectral_convergence_db < -10);  // it did the work
     CHECK(algo.history().size() == 6);
   }
+}
+
+TEMPLATE_TEST_CASE("RtisiLa reused across frame counts gives what fresh objects give", "[phase][rtisi_la]", float,
+                   double) {
+  using T = TestType;
+  const Magnitude<T> mag = test::golden_magnitude<T>();
+  const Magnitude<T> shorter = mag.leftCols(20);
+  RtisiLaParams p;
+  p.iters_per_frame = 3;
+  specinv::RtisiLa<T> object(test::golden_stft(), p);
+  Signal<T> first(object.output_length(mag.cols())), second(object.output_length(shorter.cols()));
+  Signal<T> again(first.size());
+  object.run(mag, first);
+  object.run(shorter, second);
+  object.run(mag, again);
+  CHECK(test::rel_error(again, first) < test::tol<T>());
+  CHECK(test::rel_error(second, specinv::rtisi_la(shorter, test::golden_stft(), p).signal) < test::tol<T>());
+  CHECK(test::rel_error(first, specinv::rtisi_la(mag, test::golden_stft(), p).signal) < test::tol<T>());
 }

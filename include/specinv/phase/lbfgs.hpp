@@ -39,6 +39,7 @@
 /// 23(1), 2015. Reference implementation: torch_specinv.L_BFGS (github.com/yoyololicon/
 /// spectrogram-inversion), on torch.optim.LBFGS.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -203,7 +204,7 @@ class Lbfgs {
       m_mel.resize(m_params.filterbank.cols());
       m_dmel.resize(m_params.filterbank.cols());
       if (m_params.init == Init::zero_phase || m_params.init == Init::phase_init)
-        m_inverse.emplace(m_params.filterbank.template cast<T>());
+        m_inverse.emplace(m_params.filterbank);
     }
     m_power.resize(m_stft.n_fft() / 2 + 1);
     m_dpower.resize(m_stft.n_fft() / 2 + 1);
@@ -345,7 +346,10 @@ class Lbfgs {
       m_spec.resize(m_stft.n_freqs(), frames);
       if (m_params.init == Init::zero_phase || m_params.init == Init::phase_init) {
         m_linear.resize(m_stft.n_freqs(), frames);
-        if (is_mel()) m_filtered.resize(target_rows(), frames);
+        if (is_mel()) {
+          m_filtered.resize(target_rows(), frames);
+          m_linear_power.resize(m_stft.n_freqs(), frames);
+        }
       }
       m_frames = frames;
     }
@@ -377,13 +381,18 @@ class Lbfgs {
     switch (m_params.representation) {
       case Representation::magnitude: m_linear = target; return;
       case Representation::power: m_linear = target.cwiseSqrt(); return;
-      case Representation::mel: m_inverse->solve(target, m_linear, m_inverse_workspace); break;
+      case Representation::mel:
       case Representation::log1p_mel:
-        m_filtered = target.array().unaryExpr([](T v) { return std::expm1(v); });
-        m_inverse->solve(m_filtered, m_linear, m_inverse_workspace);
-        break;
+        // In double whatever T: one InverseFilterbank instantiation serves both scalar types
+        // (it is the heaviest template in the library to compile), and the start is more exact.
+        if (m_params.representation == Representation::mel)
+          m_filtered = target.template cast<double>();
+        else
+          m_filtered = target.template cast<double>().array().unaryExpr([](double v) { return std::expm1(v); });
+        m_inverse->solve(m_filtered, m_linear_power, m_inverse_workspace);
+        m_linear = m_linear_power.cwiseSqrt().template cast<T>();
+        return;
     }
-    m_linear = m_linear.cwiseSqrt();
   }
 
   /// \brief The representation of `x` against the target: the sums every metric follows from;
@@ -495,15 +504,16 @@ class Lbfgs {
   Stft<T, Backend> m_stft;
   LbfgsParams m_params;
   detail::FilterRanges<T> m_ranges;                   // the mel filterbank, as runs of bins
-  std::optional<InverseFilterbank<T>> m_inverse;      // mel start: target -> linear power
-  InverseWorkspace<T> m_inverse_workspace;
+  std::optional<InverseFilterbank<double>> m_inverse;  // mel start: target -> linear power
+  InverseWorkspace<double> m_inverse_workspace;
   detail::LbfgsMinimizer<T> m_minimizer;
   detail::Monitor m_monitor;
   detail::MagnitudeSums m_sums;                       // of the last evaluation
   Index m_frames = 0;
   Spectrogram<T> m_spec;                              // STFT of m_x, then dL/dS in place
   Magnitude<T> m_linear;                              // start: linear magnitude estimate
-  Magnitude<T> m_filtered;                            // start: expm1 of a log1p-mel target
+  Magnitude<double> m_filtered;                       // start: the mel target (expm1 for log1p-mel)
+  Magnitude<double> m_linear_power;                   // start: its inverse filterbank, linear power
   Signal<T> m_x, m_grad_t;                            // the iterate; a gradient (for loss())
   Signal<T> m_power, m_dpower;                        // one frame: |S|^2 (or |S|), dL/d(that)
   Signal<T> m_mel, m_dmel;                            // one frame of the mel chain
@@ -593,7 +603,8 @@ Reconstruction<typename Derived::Scalar> lbfgs(const Eigen::MatrixBase<Derived>&
 /// `spectral_convergence_db` is NaN (there is no target).
 /// \tparam F callable as `T f(const Signal<T>& x, Signal<T>& grad)`
 /// \param[in] initial the start, shape (samples); finite, at least one sample
-/// \throws specinv::invalid_argument for invalid options or initial signal; whatever `objective` throws
+/// \throws specinv::invalid_argument for invalid options or initial signal, or an objective that is
+///         not finite at the initial signal; whatever `objective` throws
 template <class F, class Derived,
           std::enable_if_t<std::is_base_of_v<Eigen::MatrixBase<Derived>, Derived> &&
                                detail::is_real_scalar_v<typename Derived::Scalar> &&
@@ -619,11 +630,13 @@ Reconstruction<typename Derived::Scalar> lbfgs(F&& objective, const Eigen::Matri
     return T(objective(at, grad));
   };
   Reconstruction<T> r;
-  r.history.reserve(std::size_t(params.max_iter / params.eval_every + 1));
+  r.history.reserve(std::min(std::size_t(params.max_iter / params.eval_every + 1), detail::Monitor::max_reserved));
   double first = std::numeric_limits<double>::quiet_NaN(), previous = first;
   auto observe = [&](int k, T objective_value) {
-    if (k % params.eval_every != 0) return true;
     const double value = double(objective_value);
+    if (k == 1 && !std::isfinite(value))
+      detail::throw_invalid(where, "objective value", value, "a finite value at the initial signal");
+    if (k % params.eval_every != 0) return true;
     r.history.push_back(value);
     bool go_on = value != 0;
     if (std::isnan(first)) {
