@@ -70,7 +70,7 @@ AdmmParams peers_admm() {  // PEERS.md's ts_admm: rho 0.1 from torch_specinv's p
 
 }  // namespace
 
-TEST_CASE("admm matches torch_specinv's quality on the corpus clips", "[phase][admm][quality]") {
+TEST_CASE("admm matches torch_specinv's quality on the corpus clips (full clip)", "[phase][admm][quality]") {
   // ADMM (rho 0.1) amplifies rounding by ~2.3x per iteration (float64 FFTW against KissFFT on the
   // golden input: 3e-15 after 5 iterations, 3e-11 after 15, 1e-9 after 20), so after 100 float
   // iterations the signal is a different sample of the same attractor for every 1-ulp change of

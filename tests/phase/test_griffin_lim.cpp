@@ -111,7 +111,7 @@ GriffinLimParams peers_fgla() {  // PEERS.md's ta_fgla: momentum 0.99, 100 itera
 
 }  // namespace
 
-TEST_CASE("griffin_lim FGLA matches torchaudio's quality on every corpus clip", "[phase][griffin_lim][quality]") {
+TEST_CASE("griffin_lim FGLA matches torchaudio's quality on every corpus clip (full clip)", "[phase][griffin_lim][quality]") {
   // PEERS.md's ta_fgla figures are torchaudio called with length = the clip's sample count: that
   // reproduces all of them to 0.05 dB, and without it music_tonal_openmsx_moo_piano ends at
   // -27.5 dB instead of -27.9 (its last partial hop is lost).

@@ -242,7 +242,7 @@ TEST_CASE("rtisi_la rejects bad options and input naming the parameter", "[phase
   CHECK_THROWS_MATCHES(algo.run(mag, wrong), invalid_argument, Mentions("out.size() = 10"));
 }
 
-TEST_CASE("rtisi_la reaches -15 dB on every corpus clip (float, defaults) and the peer on applause",
+TEST_CASE("rtisi_la reaches -15 dB on every corpus clip (float, defaults) and the peer on applause (full clip)",
           "[phase][rtisi_la][quality]") {
   // Whole clips, PEERS.md's setup. Excerpts cut mid-signal are not used: their loud last frame is
   // scored against a reflect-padded analysis that RTISI-LA never sees (it commits frames without

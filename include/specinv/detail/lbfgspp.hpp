@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <exception>
+#include <functional>
 #include <limits>
 
 #include <Eigen/Core>
@@ -45,9 +46,14 @@ struct MinimizeResult {
 /// \param max_iter iteration cap (>= 1)
 /// \param grad_tolerance stop when the projected gradient's infinity norm is below this
 /// \param change_tolerance stop when the objective changes by less than this (relative) in one iteration
-template <class F>
-MinimizeResult minimize_nonnegative(F& f, Eigen::VectorXd& x, int max_iter, double grad_tolerance,
-                                    double change_tolerance) {
+///
+/// `f` is type-erased on purpose: LBFGSpp's L-BFGS-B solver is one of the heaviest templates to
+/// compile, and this way a translation unit instantiates it once, not once per objective type
+/// (float and double filterbank inverses); a call through std::function per evaluation costs
+/// nothing next to the evaluation.
+inline MinimizeResult minimize_nonnegative(const std::function<double(const Eigen::VectorXd&, Eigen::VectorXd&)>& f,
+                                           Eigen::VectorXd& x, int max_iter, double grad_tolerance,
+                                           double change_tolerance) {
   MinimizeResult result;
 #if SPECINV_HAS_EXCEPTIONS
   LBFGSpp::LBFGSBParam<double> param;
