@@ -2,12 +2,15 @@
 #pragma once
 
 // Counts every heap allocation of the test binary that includes this header (exactly one
-// translation unit per binary may, and before anything that includes Eigen): it replaces the
+// translation unit per binary may): it replaces the
 // global operator new and, on glibc outside the sanitizer builds (whose runtimes own malloc),
-// malloc, calloc, realloc and the aligned allocators as well, which FFTW and C code use. It also
-// turns on Eigen's runtime no-malloc switch, which asserts on any Eigen heap allocation.
+// malloc, calloc, realloc and the aligned allocators as well, which FFTW and C code use. Eigen's
+// runtime no-malloc switch, which asserts on any Eigen heap allocation in builds with assertions,
+// is compiled into every test (EIGEN_RUNTIME_NO_MALLOC, tests/CMakeLists.txt).
 
-#define EIGEN_RUNTIME_NO_MALLOC
+#ifndef EIGEN_RUNTIME_NO_MALLOC
+#error "tests are compiled with EIGEN_RUNTIME_NO_MALLOC (tests/CMakeLists.txt)"
+#endif
 #include <atomic>
 #include <cerrno>
 #include <cstddef>

@@ -50,13 +50,18 @@ struct MinimizeResult {
 /// `f` is type-erased on purpose: LBFGSpp's L-BFGS-B solver is one of the heaviest templates to
 /// compile, and this way a translation unit instantiates it once, not once per objective type
 /// (float and double filterbank inverses); a call through std::function per evaluation costs
-/// nothing next to the evaluation.
-inline MinimizeResult minimize_nonnegative(const std::function<double(const Eigen::VectorXd&, Eigen::VectorXd&)>& f,
-                                           Eigen::VectorXd& x, int max_iter, double grad_tolerance,
-                                           double change_tolerance) {
+/// nothing next to the evaluation. It is a template (called as `minimize_nonnegative<double>`) for
+/// the same reason: a non-template body would instantiate the solver in every translation unit
+/// that merely includes this header.
+/// \tparam Scalar the solver's precision
+template <class Scalar>
+MinimizeResult minimize_nonnegative(
+    const std::function<Scalar(const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>&, Eigen::Matrix<Scalar, Eigen::Dynamic, 1>&)>& f,
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& x, int max_iter, Scalar grad_tolerance, Scalar change_tolerance) {
   MinimizeResult result;
 #if SPECINV_HAS_EXCEPTIONS
-  LBFGSpp::LBFGSBParam<double> param;
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  LBFGSpp::LBFGSBParam<Scalar> param;
   param.m = 6;
   param.epsilon = grad_tolerance;
   param.epsilon_rel = 0.0;
@@ -66,14 +71,14 @@ inline MinimizeResult minimize_nonnegative(const std::function<double(const Eige
   param.max_linesearch = 40;
   param.ftol = 1e-4;   // sufficient decrease (Armijo)
   param.wolfe = 0.9;   // curvature condition
-  LBFGSpp::LBFGSBSolver<double, LBFGSpp::LineSearchMoreThuente> solver(param);
+  LBFGSpp::LBFGSBSolver<Scalar, LBFGSpp::LineSearchMoreThuente> solver(param);
 
   // Tracks the best point, since a line search that gives up may leave `x` anywhere.
-  double best = std::numeric_limits<double>::infinity();
-  Eigen::VectorXd best_x = x;
+  Scalar best = std::numeric_limits<Scalar>::infinity();
+  Vector best_x = x;
   int evaluations = 0;
-  auto tracked = [&](const Eigen::VectorXd& at, Eigen::VectorXd& grad) {
-    const double value = f(at, grad);
+  auto tracked = [&](const Vector& at, Vector& grad) {
+    const Scalar value = f(at, grad);
     ++evaluations;
     if (value < best) {
       best = value;
@@ -81,9 +86,9 @@ inline MinimizeResult minimize_nonnegative(const std::function<double(const Eige
     }
     return value;
   };
-  const Eigen::VectorXd lower = Eigen::VectorXd::Zero(x.size());
-  const Eigen::VectorXd upper = Eigen::VectorXd::Constant(x.size(), std::numeric_limits<double>::infinity());
-  double fx = 0.0;
+  const Vector lower = Vector::Zero(x.size());
+  const Vector upper = Vector::Constant(x.size(), std::numeric_limits<Scalar>::infinity());
+  Scalar fx = 0;
   bool stopped_by_test = false;
   try {
     result.iterations = solver.minimize(tracked, x, fx, lower, upper);
@@ -96,9 +101,9 @@ inline MinimizeResult minimize_nonnegative(const std::function<double(const Eige
   // Line-search trial points can overshoot the bound by a rounding error: project back onto x >= 0.
   x = best_x.cwiseMax(0.0);
   // Converged when a stopping test holds at the point returned (0.1.0 has no final gradient).
-  Eigen::VectorXd grad(x.size());
-  const double value = f(x, grad);
-  const double projected = ((x - grad).cwiseMax(0.0) - x).cwiseAbs().maxCoeff();
+  Vector grad(x.size());
+  const Scalar value = f(x, grad);
+  const Scalar projected = ((x - grad).cwiseMax(0.0) - x).cwiseAbs().maxCoeff();
   result.converged = stopped_by_test || projected <= grad_tolerance || value == 0.0;
 #else
   (void)f, (void)x, (void)max_iter, (void)grad_tolerance, (void)change_tolerance;

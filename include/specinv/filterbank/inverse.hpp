@@ -528,7 +528,7 @@ class InverseFilterbank {
         m_ranges.transpose_times(ws.ax, grad);
         return 0.5 * ws.ax.squaredNorm();
       };
-      const detail::MinimizeResult result = detail::minimize_nonnegative(
+      const detail::MinimizeResult result = detail::minimize_nonnegative<double>(
           objective, ws.x, m_params.max_iter, m_params.tolerance_loss, m_params.tolerance_change);
       if (!result.available) {
         SPECINV_THROW(runtime_error("InverseFilterbank: the lbfgsb method needs a build with exceptions (LBFGSpp)"));
