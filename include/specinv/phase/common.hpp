@@ -48,6 +48,9 @@ enum class Init {
   random,      ///< independent uniform phases in [0, 2 pi) from std::mt19937_64 seeded with `seed`
                ///< (lbfgs, which starts from a signal: N(0, 1e-6^2) samples, torch_specinv's start)
   phase_init,  ///< the single-pass estimate of `phase_init()` (torch_specinv's default start)
+  pghi,        ///< phase gradient heap integration: `pghi_spectrogram()` with PghiParams' defaults
+               ///< except tolerance 1e-2, and `seed` (detail::pghi_start_tolerance says why; the
+               ///< start allocates its workspace, the iterations do not)
   given,       ///< a start passed to the algorithm (the overloads taking `initial`: a complex
                ///< spectrogram, or for lbfgs a signal)
 };
@@ -66,6 +69,7 @@ inline const char* to_string(Init init) noexcept {
     case Init::zero_phase: return "zero_phase";
     case Init::random: return "random";
     case Init::phase_init: return "phase_init";
+    case Init::pghi: return "pghi";
     case Init::given: return "given";
   }
   return "?";
@@ -111,8 +115,9 @@ struct IterationOptions {
     if (length) detail::require(*length >= 1, where, "length", *length, "length >= 1 (or none)");
     detail::require(metric == Metric::sc || metric == Metric::snr || metric == Metric::ser, where, "metric",
                     int(metric), "Metric::sc, snr or ser");
-    detail::require(init == Init::zero_phase || init == Init::random || init == Init::phase_init || init == Init::given,
-                    where, "init", int(init), "Init::zero_phase, random, phase_init or given");
+    detail::require(init == Init::zero_phase || init == Init::random || init == Init::phase_init ||
+                        init == Init::pghi || init == Init::given,
+                    where, "init", int(init), "Init::zero_phase, random, phase_init, pghi or given");
   }
 };
 

@@ -28,6 +28,7 @@
 #include "../core/types.hpp"
 #include "../detail/check.hpp"
 #include "../detail/math.hpp"
+#include "../detail/pghi.hpp"
 #include "../stft/params.hpp"
 
 namespace specinv {
@@ -127,7 +128,8 @@ void random_phase(const Eigen::Ref<const Magnitude<T>>& magnitude, std::uint64_t
 }
 
 /// \brief The starting spectrogram of `init` for a target magnitude (not Init::given, which the
-/// algorithms take as an argument). Allocation-free. The magnitude must already be checked.
+/// algorithms take as an argument). Allocation-free, except Init::pghi, whose heap integration
+/// allocates its workspace. The magnitude must already be checked.
 /// \throws specinv::invalid_argument for Init::given (it needs the initial spectrogram)
 template <class T>
 void initial_spectrogram(const char* where, Init init, std::uint64_t seed,
@@ -137,10 +139,16 @@ void initial_spectrogram(const char* where, Init init, std::uint64_t seed,
     case Init::zero_phase: out = magnitude.template cast<std::complex<T>>(); return;
     case Init::random: random_phase<T>(magnitude, seed, out); return;
     case Init::phase_init: phase_init<T>(magnitude, stft, out); return;
+    case Init::pghi: {
+      // lambda from the window, and the start's tolerance (see pghi_start_tolerance).
+      PghiIntegrator integrator(stft, pghi_start_tolerance, window_tf_ratio(where, stft, 0.0), seed);
+      integrator.estimate<T>(magnitude, out);
+      return;
+    }
     case Init::given: break;
   }
   throw_invalid(where, "init", to_string(init),
-                "zero_phase, random or phase_init here; Init::given needs the overload that takes "
+                "zero_phase, random, phase_init or pghi here; Init::given needs the overload that takes "
                 "the initial complex spectrogram");
 }
 
