@@ -6,6 +6,9 @@
 //              (torchaudio's griffinlim is called with it)       (PEERS ta_gla)
 //   fgla       griffin_lim, momentum 0.99, 100 iterations, zero phase     (PEERS ta_fgla)
 //   fgla_pi    griffin_lim, momentum 0.99, 100 iterations, phase_init start
+//   fgla_pghi  griffin_lim, momentum 0.99, 100 iterations, Init::pghi start
+//   pghi       pghi alone (no iteration), default tolerance 1e-5
+//   rtpghi     rtpghi, look-ahead 1 frame (the offline form of the streamed RTPGHI)
 //   admm       admm, rho 0.1, 100 iterations, phase_init start            (PEERS ts_admm)
 //   rtisi_la   rtisi_la, look_ahead 3, 25 iterations per frame            (PEERS ts_rtisi_la)
 //   lbfgs      lbfgs on |STFT|, 2000 iterations from N(0, 1e-6) noise      (PEERS ts_lbfgs)
@@ -111,6 +114,23 @@ void register_all() {
     benchmark::RegisterBenchmark(("fgla_pi/" + name).c_str(), [name, f = gla(0.99, specinv::Init::phase_init)](
                                                                   benchmark::State& s) { measure(s, name, 100, f); })
         ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("fgla_pghi/" + name).c_str(), [name, f = gla(0.99, specinv::Init::pghi)](
+                                                                    benchmark::State& s) { measure(s, name, 100, f); })
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("pghi/" + name).c_str(), [name, stft](benchmark::State& s) {
+      measure(s, name, 1, [stft](const specinv::Magnitude<float>& mag, Eigen::Index samples) {
+        specinv::PghiParams p;
+        p.length = samples;
+        return specinv::pghi(mag, stft, p);
+      });
+    })->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("rtpghi/" + name).c_str(), [name, stft](benchmark::State& s) {
+      measure(s, name, 1, [stft](const specinv::Magnitude<float>& mag, Eigen::Index samples) {
+        specinv::RtpghiParams p;
+        p.length = samples;
+        return specinv::rtpghi(mag, stft, p);
+      });
+    })->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("admm/" + name).c_str(), [name, stft](benchmark::State& s) {
       measure(s, name, 100, [stft](const specinv::Magnitude<float>& mag, Eigen::Index) {
         specinv::AdmmParams p;

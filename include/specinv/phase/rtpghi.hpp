@@ -31,7 +31,9 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <functional>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <random>
 #include <type_traits>
@@ -84,6 +86,7 @@ class RtpghiState {
         m_seed(seed),
         m_la(look_ahead),
         m_mag(m_bins, 3),
+        m_raw_logs(m_bins, 3),
         m_logs(m_bins, 3),
         m_time_previous(m_bins),
         m_time(m_bins),
@@ -92,14 +95,17 @@ class RtpghiState {
         m_phase(m_bins),
         m_done(std::size_t(m_bins)),
         m_order(std::size_t(m_bins)),
+        m_previous_keys(std::size_t(m_bins)),
+        m_scratch_keys(std::size_t(m_bins)),
         m_spectrum(m_bins) {
-    m_heap.reserve(std::size_t(2 * m_bins));
+    m_heap.reserve(std::size_t(m_bins));
     reset();
   }
 
   /// Back to the state before the first frame (and the random phases to their first value).
   void reset() noexcept {
     m_mag.setZero();
+    m_raw_logs.setConstant(-std::numeric_limits<double>::infinity());
     m_previous_phase.setZero();
     m_spectrum.setZero();
     m_has[0] = m_has[1] = m_has[2] = false;
@@ -116,6 +122,7 @@ class RtpghiState {
     const Index newest = m_la == 1 ? 2 : 1;
     for (Index c = 0; c < newest; ++c) {
       m_mag.col(c) = m_mag.col(c + 1);
+      m_raw_logs.col(c) = m_raw_logs.col(c + 1);
       m_has[c] = m_has[c + 1];
     }
     m_has[newest] = magnitude != nullptr;
@@ -123,6 +130,7 @@ class RtpghiState {
       m_mag.col(newest) = Eigen::Map<const Signal<T>>(magnitude, m_bins).template cast<double>();
     else
       m_mag.col(newest).setZero();
+    m_raw_logs.col(newest) = m_mag.col(newest).array().log().matrix();  // -inf at 0, floored later
     ++m_steps;
     if (committed_index() >= 0) phase_frame();
   }
@@ -143,7 +151,8 @@ class RtpghiState {
       return;
     }
     const double floor = m_tolerance * largest;
-    for (Index c = 0; c < 3; ++c) m_logs.col(c) = m_mag.col(c).cwiseMax(floor).array().log().matrix();
+    const double log_floor = std::log(floor);
+    for (Index c = 0; c < 3; ++c) m_logs.col(c) = m_raw_logs.col(c).cwiseMax(log_floor);
     m_geometry.time_steps(m_logs.col(1).data(), m_time.data());
     m_geometry.bin_steps(has_previous ? m_logs.col(0).data() : nullptr, m_logs.col(1).data(),
                          has_next ? m_logs.col(2).data() : nullptr, m_bin.data());
@@ -151,38 +160,47 @@ class RtpghiState {
     const double* mag = m_mag.col(1).data();
     const double* previous_mag = m_mag.col(0).data();
     m_heap.clear();
+    // Frame n - 1's coefficients never gain entries: a sorted list, merged with the heap of
+    // frame n's, pops them in the same order as one heap of both would, at a fraction of the cost.
+    Index previous_count = 0;
     if (has_previous) {
       m_geometry.time_steps(m_logs.col(0).data(), m_time_previous.data());
       for (Index k = 0; k < m_bins; ++k)
-        if (previous_mag[k] >= floor) m_heap.push(previous_mag[k], k);  // index k: frame n - 1
+        if (previous_mag[k] >= floor) m_previous_keys[std::size_t(previous_count++)] = PghiHeap::key(previous_mag[k], k);
+      sort_keys_descending(m_previous_keys.data(), m_scratch_keys.data(), previous_count);
     }
-    Index candidates = 0;
+    Index previous_next = 0;
     for (Index k = 0; k < m_bins; ++k) {
       m_done[std::size_t(k)] = mag[k] < floor;
-      if (mag[k] < floor)
-        m_phase[k] = uniform_phase(m_rng);
-      else
-        m_order[std::size_t(candidates++)] = k;
+      if (mag[k] < floor) m_phase[k] = uniform_phase(m_rng);
     }
-    std::sort(m_order.begin(), m_order.begin() + candidates,
-              [mag](Index a, Index b) { return mag[a] > mag[b] || (mag[a] == mag[b] && a < b); });
 
     auto reach = [&](Index k, double value) {
       m_phase[k] = value;
       m_done[std::size_t(k)] = 1;
       m_heap.push(mag[k], m_bins + k);  // index bins + k: frame n
     };
-    Index next_start = 0;
+    Index candidates = -1, next_start = 0;  // islands, largest first; sorted only when needed
     while (true) {
-      while (!m_heap.empty()) {
-        const Index i = m_heap.pop();
-        if (i < m_bins) {  // frame n - 1: the same bin of frame n, by the time step
+      while (true) {
+        const bool from_previous = previous_next < previous_count &&
+                                   (m_heap.empty() || m_previous_keys[std::size_t(previous_next)] > m_heap.top());
+        if (from_previous) {  // frame n - 1: the same bin of frame n, by the time step
+          const Index i = PghiHeap::index(m_previous_keys[std::size_t(previous_next++)]);
           if (!m_done[std::size_t(i)]) reach(i, m_previous_phase[i] + 0.5 * (m_time_previous[i] + m_time[i]));
           continue;
         }
-        const Index k = i - m_bins;
+        if (m_heap.empty()) break;
+        const Index k = m_heap.pop() - m_bins;
         if (k + 1 < m_bins && !m_done[std::size_t(k + 1)]) reach(k + 1, m_phase[k] + 0.5 * (m_bin[k] + m_bin[k + 1]));
         if (k > 0 && !m_done[std::size_t(k - 1)]) reach(k - 1, m_phase[k] - 0.5 * (m_bin[k] + m_bin[k - 1]));
+      }
+      if (candidates < 0) {  // the heap ran dry with bins left: order them once
+        candidates = 0;
+        for (Index k = 0; k < m_bins; ++k)
+          if (!m_done[std::size_t(k)]) m_order[std::size_t(candidates++)] = k;
+        std::sort(m_order.begin(), m_order.begin() + candidates,
+                  [mag](Index a, Index b) { return mag[a] > mag[b] || (mag[a] == mag[b] && a < b); });
       }
       while (next_start < candidates && m_done[std::size_t(m_order[std::size_t(next_start)])]) ++next_start;
       if (next_start == candidates) break;
@@ -193,9 +211,9 @@ class RtpghiState {
 
   void finish() noexcept {
     for (Index k = 0; k < m_bins; ++k) {
-      const double phase = std::remainder(m_phase[k], 2.0 * pi);
+      const double phase = wrapped(m_phase[k]);
       m_previous_phase[k] = phase;
-      m_spectrum[k] = T(m_mag(k, 1)) * Complex(T(std::cos(phase)), T(std::sin(phase)));
+      m_spectrum[k] = polar<T>(T(m_mag(k, 1)), phase);
     }
   }
 
@@ -204,11 +222,12 @@ class RtpghiState {
   double m_tolerance;
   std::uint64_t m_seed;
   Index m_la;
-  Eigen::MatrixXd m_mag, m_logs;  // (bins, 3): frames n - 1, n, n + 1
+  Eigen::MatrixXd m_mag, m_raw_logs, m_logs;  // (bins, 3): frames n - 1, n, n + 1; log m; floored
   bool m_has[3] = {false, false, false};
   Eigen::VectorXd m_time_previous, m_time, m_bin, m_previous_phase, m_phase;  // (bins)
   std::vector<unsigned char> m_done;
   std::vector<Index> m_order;
+  std::vector<std::uint64_t> m_previous_keys, m_scratch_keys;  // frame n - 1's entries, largest first
   PghiHeap m_heap;
   std::mt19937_64 m_rng;
   Eigen::Matrix<Complex, Eigen::Dynamic, 1> m_spectrum;
