@@ -265,7 +265,8 @@ class PghiIntegrator {
     m_phase.resize(bins, frames);
     m_magnitude.resize(bins, frames);
     m_done.assign(std::size_t(bins * frames), 0);
-    m_order.reserve(std::size_t(bins * frames));
+    m_order.resize(std::size_t(bins * frames));
+    m_scratch.resize(std::size_t(bins * frames));
     m_heap.reserve(std::size_t(bins * frames));
   }
 
@@ -290,15 +291,15 @@ class PghiIntegrator {
     const double* m = m_magnitude.data();
     double* phase = m_phase.data();
     std::mt19937_64 rng(m_seed);
-    m_order.clear();
+    Index candidates = 0;
     for (Index i = 0; i < size; ++i) {
       m_done[std::size_t(i)] = m[i] < floor;
       if (m[i] < floor)
         phase[i] = uniform_phase(rng);
       else
-        m_order.push_back(i);
+        m_order[std::size_t(candidates++)] = PghiHeap::key(m[i], i);
     }
-    std::sort(m_order.begin(), m_order.end(), [m](Index a, Index b) { return m[a] > m[b] || (m[a] == m[b] && a < b); });
+    sort_keys_descending(m_order.data(), m_scratch.data(), candidates);
 
     const double* time = m_time.data();
     const double* bin = m_bin.data();
@@ -308,7 +309,8 @@ class PghiIntegrator {
       m_done[std::size_t(to)] = 1;
       m_heap.push(m[to], to);
     };
-    for (const Index start : m_order) {
+    for (Index c = 0; c < candidates; ++c) {
+      const Index start = PghiHeap::index(m_order[std::size_t(c)]);
       if (m_done[std::size_t(start)]) continue;
       reach(start, 0.0);  // a new island
       while (!m_heap.empty()) {
@@ -331,7 +333,7 @@ class PghiIntegrator {
   std::uint64_t m_seed;
   Eigen::MatrixXd m_magnitude, m_logs, m_time, m_bin, m_phase;  // (bins, frames) each
   std::vector<unsigned char> m_done;
-  std::vector<Index> m_order;
+  std::vector<std::uint64_t> m_order, m_scratch;  // coefficients above the floor, largest first
   PghiHeap m_heap;
 };
 
