@@ -44,14 +44,16 @@ class SpectralResynth {
     m_filled = stft.n_fft / 2;
   }
 
-  /// Input-to-output delay in samples: frame j is complete n_fft / 2 - 1 samples after input
-  /// sample j * hop, and the stream's latency (look_ahead * hop + n_fft / 2) follows.
-  Eigen::Index latency() const { return m_stft.n_fft / 2 - 1 + m_stream.latency(); }
+  /// Input-to-output delay in samples: frame j is complete n_fft - n_fft / 2 - 1 samples after
+  /// input sample j * hop (its centre), and the stream's latency (look_ahead * hop + n_fft / 2)
+  /// follows.
+  Eigen::Index latency() const { return m_stft.n_fft - m_stft.n_fft / 2 - 1 + m_stream.latency(); }
+  Eigen::Index look_ahead() const { return m_stream.look_ahead(); }
 
   /// The real-time callback: `n` samples in, `n` samples out, any n.
   void process(const float* in, float* out, int n) noexcept {
     for (int i = 0; i < n; ++i) {
-      m_window_in[m_filled++] = in[i];
+      m_window_in[m_filled++] = std::isfinite(in[i]) ? in[i] : 0.0f;  // a host's NaN must not end the show
       if (m_filled == m_window_in.size()) analyse_and_resynthesise();
       out[i] = m_fifo_size > 0 ? m_fifo[std::size_t(m_fifo_read++)] : 0.0f;
       if (m_fifo_size > 0) --m_fifo_size;
@@ -145,9 +147,7 @@ int main(int argc, char** argv) {
     const double audio_seconds = double(input.size()) / rate;
     std::printf("stream_plugin: %s, n_fft %d, hop %d, look-ahead %lld frames, %d Hz\n",
                 specinv::to_string(params.algorithm), stft.n_fft, stft.hop_length,
-                static_cast<long long>(params.look_ahead >= 0 ? params.look_ahead
-                                                              : specinv::StreamingReconstructor<float>(stft, params).look_ahead()),
-                rate);
+                static_cast<long long>(plugin.look_ahead()), rate);
     std::printf("  latency %lld samples (%.1f ms), blocks of 17 to 1000 samples\n", static_cast<long long>(delay),
                 1e3 * double(delay) / rate);
     std::printf("  %.2f s of audio in %.4f s: %.0fx real time\n", audio_seconds, seconds, audio_seconds / seconds);

@@ -5,10 +5,13 @@
 
 #include "../support/allocation_counter.hpp"  // first: it replaces malloc for this binary
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <iostream>
 #include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -82,6 +85,28 @@ TEST_CASE("the window's time-frequency ratio: the paper's constants, and a Gauss
   PghiParams explicit_gamma;
   explicit_gamma.gamma = 12345.0;
   CHECK(specinv::Pghi<double>(h, explicit_gamma).tf_ratio() == 12345.0);
+}
+
+TEST_CASE("the heap keys and their radix sort order coefficients as std::sort does", "[phase][pghi]") {
+  using specinv::detail::PghiHeap;
+  std::mt19937_64 rng(3);
+  for (const Eigen::Index n : {0, 1, 2, 7, 513, 4000}) {
+    std::vector<std::uint64_t> keys(static_cast<std::size_t>(n)), scratch(static_cast<std::size_t>(n));
+    for (Eigen::Index i = 0; i < n; ++i) {
+      // Ties, zeros, tiny and huge relative magnitudes, and infinity.
+      const double pool[] = {0.0, 1e-30, 1e-5, 0.5, 0.5, 1.0, 3e38, std::numeric_limits<double>::infinity(),
+                             double(rng() % 1000) / 999.0};
+      keys[std::size_t(i)] = PghiHeap::key(pool[rng() % 9], i);  // indices ascend, as the callers' do
+    }
+    std::vector<std::uint64_t> expected = keys;
+    std::sort(expected.begin(), expected.end(), std::greater<>());
+    specinv::detail::sort_keys_descending(keys.data(), scratch.data(), n);
+    CHECK(keys == expected);
+  }
+  // Keys order as the magnitudes do, then larger index first.
+  CHECK(PghiHeap::key(0.25, 7) > PghiHeap::key(0.125, 9));
+  CHECK(PghiHeap::key(0.25, 9) > PghiHeap::key(0.25, 7));
+  CHECK(PghiHeap::index(PghiHeap::key(0.3, 123456)) == 123456);
 }
 
 TEMPLATE_TEST_CASE("pghi recovers the phase of smooth signals at every geometry", "[phase][pghi]", float, double) {
@@ -226,6 +251,15 @@ TEMPLATE_TEST_CASE("Init::pghi starts every iterative algorithm from pghi's esti
   l.init = Init::pghi;
   l.seed = 5;
   CHECK((specinv::lbfgs(mag, p, l).signal - alone.signal).cwiseAbs().maxCoeff() <= tol);
+
+  // lbfgs on a mel target starts from the inverse filterbank's linear magnitude, with PGHI's phase.
+  l.representation = specinv::Representation::mel;
+  l.filterbank = specinv::mel_filterbank<double>(257, 0.0, 8000.0, 40, 16000);
+  const Magnitude<T> mel = l.filterbank.cast<T>().transpose() * mag.cwiseAbs2();
+  l.max_iter = 3;
+  const specinv::Reconstruction<T> from_mel = specinv::lbfgs(mel, p, l);
+  CHECK(from_mel.signal.allFinite());
+  CHECK(from_mel.signal.cwiseAbs().maxCoeff() > T(0));
 }
 
 TEMPLATE_TEST_CASE("pghi of silence is silence; partly silent input keeps its silent frames at 0", "[phase][pghi]",

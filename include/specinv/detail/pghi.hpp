@@ -17,7 +17,7 @@
 /// \f[ \text{time step: } a\Big(\tfrac{M}{\lambda} \Delta_k L + \tfrac{2\pi k}{M}\Big), \qquad
 ///     \text{bin step: } -\tfrac{\lambda}{M a} \Delta_m L + \pi. \f]
 /// Both are integrated with the trapezoidal rule between neighbours. The onesided spectrum is
-/// mirrored at DC and Nyquist (\f$\Delta_k L = 0\f$ there).
+/// mirrored at DC and at n_fft / 2 (so \f$\Delta_k L = 0\f$ at DC, and at Nyquist for even n_fft).
 
 #include <algorithm>
 #include <cmath>
@@ -94,9 +94,17 @@ inline double fitted_tf_ratio(const Signal<double>& window) {
 /// \brief \f$\lambda\f$ of the STFT's window: `gamma` when positive; for the built-in Hann, Hamming
 /// and Blackman windows the constants fitted by Průša et al. (0.25645, 0.29794, 0.17954 times
 /// win_length squared, as in LTFAT's pghi); for any other window `fitted_tf_ratio`.
-/// \throws specinv::invalid_argument (naming `window`) for an all-zero window
+/// \throws specinv::invalid_argument naming `custom_window` for an all-zero window, or `gamma` for
+/// one so extreme that the phase derivatives' scales overflow
 inline double window_tf_ratio(const char* where, const StftParams& stft, double gamma) {
-  if (gamma > 0) return gamma;
+  if (gamma > 0) {
+    const double n = double(stft.n_fft), hop = double(resolved_hop(stft));
+    const double time_scale = hop * n / gamma, bin_scale = gamma / (n * hop);
+    require(std::isfinite(time_scale) && std::isfinite(bin_scale) && time_scale > 0 && bin_scale > 0, where, "gamma",
+            gamma, "a time-frequency ratio whose phase-derivative scales hop * n_fft / gamma and "
+                   "gamma / (n_fft * hop) are finite and non-zero");
+    return gamma;
+  }
   const double l = double(stft.win_length > 0 ? stft.win_length : stft.n_fft);
   if (stft.custom_window.size() == 0) {
     switch (stft.window) {
@@ -180,7 +188,8 @@ class PghiHeap {
   /// The largest entry's key (the heap must not be empty).
   std::uint64_t top() const noexcept { return m_keys.front(); }
 
-  /// The entry's key: entries order as their keys do.
+  /// The entry's key: entries order as their keys do. Callers pass magnitudes relative to the
+  /// largest (in [tolerance, 1]), so that the float bits order any scale of input alike.
   static std::uint64_t key(double magnitude, Index index) noexcept {
     const float m = float(magnitude);
     std::uint32_t bits = 0;
@@ -280,7 +289,7 @@ class PghiIntegrator {
     m_magnitude = mag.template cast<double>();
     const double largest = m_magnitude.maxCoeff();
     if (!(largest > 0)) return;  // silence: every phase 0
-    const double floor = m_tolerance * largest;
+    const double floor = m_tolerance * largest, relative = 1.0 / largest;
     m_logs = m_magnitude.cwiseMax(floor).array().log().matrix();
     for (Index t = 0; t < frames; ++t) {
       m_geometry.time_steps(m_logs.col(t).data(), m_time.col(t).data());
@@ -297,7 +306,7 @@ class PghiIntegrator {
       if (m[i] < floor)
         phase[i] = uniform_phase(rng);
       else
-        m_order[std::size_t(candidates++)] = PghiHeap::key(m[i], i);
+        m_order[std::size_t(candidates++)] = PghiHeap::key(m[i] * relative, i);
     }
     sort_keys_descending(m_order.data(), m_scratch.data(), candidates);
 
@@ -307,7 +316,7 @@ class PghiIntegrator {
     auto reach = [&](Index to, double value) {
       phase[to] = value;
       m_done[std::size_t(to)] = 1;
-      m_heap.push(m[to], to);
+      m_heap.push(m[to] * relative, to);
     };
     for (Index c = 0; c < candidates; ++c) {
       const Index start = PghiHeap::index(m_order[std::size_t(c)]);

@@ -92,10 +92,10 @@ inline const char* to_string(Representation r) noexcept {
 /// the metric (and `tol`'s mean squared error) compares R(x) with the target. `init` chooses the
 /// start signal: `Init::random` is torch_specinv's, N(0, 1e-6^2) samples (from
 /// std::mt19937_64(seed) with specinv's own normal mapping, the same on every standard library);
-/// `Init::zero_phase` and `Init::phase_init` are the inverse STFT of the linear magnitude the
-/// target implies (the target; its square root for power; for the mel ones the `nnls`
-/// InverseFilterbank of the target, after expm1 for log1p_mel, then the square root) with that
-/// phase; `Init::given` needs the overloads that take the initial signal.
+/// `Init::zero_phase`, `Init::phase_init` and `Init::pghi` are the inverse STFT of the linear
+/// magnitude the target implies (the target; its square root for power; for the mel ones the
+/// `nnls` InverseFilterbank of the target, after expm1 for log1p_mel, then the square root) with
+/// that phase; `Init::given` needs the overloads that take the initial signal.
 struct LbfgsParams : IterationOptions {
   /// L-BFGS iterations, >= 0 (0 returns the start). Default 1000. torch_specinv's `max_iter` counts
   /// torch.optim.LBFGS steps of 20 iterations each (its default `max_iter=20` per step), so
@@ -203,8 +203,7 @@ class Lbfgs {
       m_ranges = detail::FilterRanges<T>(m_params.filterbank);
       m_mel.resize(m_params.filterbank.cols());
       m_dmel.resize(m_params.filterbank.cols());
-      if (m_params.init == Init::zero_phase || m_params.init == Init::phase_init)
-        m_inverse.emplace(m_params.filterbank);
+      if (m_params.init != Init::random && m_params.init != Init::given) m_inverse.emplace(m_params.filterbank);
     }
     m_power.resize(m_stft.n_fft() / 2 + 1);
     m_dpower.resize(m_stft.n_fft() / 2 + 1);
@@ -241,8 +240,8 @@ class Lbfgs {
     prepare(where, target, out);
     if (m_params.init == Init::given) {
       detail::throw_invalid(where, "init", to_string(m_params.init),
-                            "zero_phase, random or phase_init here; Init::given needs the overload "
-                            "that takes the initial signal");
+                            "zero_phase, random, phase_init or pghi here; Init::given needs the "
+                            "overload that takes the initial signal");
     }
     if (silent(target)) return finish_silent(target, out);
     if (m_params.init == Init::random) {
@@ -344,7 +343,7 @@ class Lbfgs {
   void resize(Index frames, Index n) {
     if (frames != m_frames) {
       m_spec.resize(m_stft.n_freqs(), frames);
-      if (m_params.init == Init::zero_phase || m_params.init == Init::phase_init) {
+      if (m_params.init != Init::random && m_params.init != Init::given) {
         m_linear.resize(m_stft.n_freqs(), frames);
         if (is_mel()) {
           m_filtered.resize(target_rows(), frames);
@@ -376,7 +375,8 @@ class Lbfgs {
     return report;
   }
 
-  /// The linear magnitude the target implies, into m_linear (for the zero_phase / phase_init start).
+  /// The linear magnitude the target implies, into m_linear (for the zero_phase, phase_init and
+  /// pghi starts).
   void linear_magnitude(const Eigen::Ref<const Magnitude<T>>& target) {
     switch (m_params.representation) {
       case Representation::magnitude: m_linear = target; return;

@@ -8,8 +8,8 @@
 /// Each frame n gets its phase once, from frame n - 1's (final) phases and magnitudes and from
 /// the magnitudes of frames n - 1, n and, with look-ahead 1, n + 1:
 /// - the phase derivatives of phase/pghi.hpp, with the frame difference centred over n - 1 and
-///   n + 1 (look-ahead 1) or backward over n - 1 and n (look-ahead 0; forward at the first
-///   frame, 0 for a lone frame);
+///   n + 1 (look-ahead 1; forward over n and n + 1 at the first frame) or backward over n - 1 and
+///   n (look-ahead 0; 0 at the first frame);
 /// - the heap starts with frame n - 1's coefficients at or above the tolerance; popping one of
 ///   frame n - 1 gives the same bin of frame n its phase by the time step (trapezoidal rule);
 ///   popping one of frame n gives its neighbouring bins theirs by the bin step; when the heap
@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
-#include <functional>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -150,7 +149,7 @@ class RtpghiState {
       finish();
       return;
     }
-    const double floor = m_tolerance * largest;
+    const double floor = m_tolerance * largest, relative = 1.0 / largest;
     const double log_floor = std::log(floor);
     for (Index c = 0; c < 3; ++c) m_logs.col(c) = m_raw_logs.col(c).cwiseMax(log_floor);
     m_geometry.time_steps(m_logs.col(1).data(), m_time.data());
@@ -166,7 +165,7 @@ class RtpghiState {
     if (has_previous) {
       m_geometry.time_steps(m_logs.col(0).data(), m_time_previous.data());
       for (Index k = 0; k < m_bins; ++k)
-        if (previous_mag[k] >= floor) m_previous_keys[std::size_t(previous_count++)] = PghiHeap::key(previous_mag[k], k);
+        if (previous_mag[k] >= floor) m_previous_keys[std::size_t(previous_count++)] = PghiHeap::key(previous_mag[k] * relative, k);
       sort_keys_descending(m_previous_keys.data(), m_scratch_keys.data(), previous_count);
     }
     Index previous_next = 0;
@@ -178,7 +177,7 @@ class RtpghiState {
     auto reach = [&](Index k, double value) {
       m_phase[k] = value;
       m_done[std::size_t(k)] = 1;
-      m_heap.push(mag[k], m_bins + k);  // index bins + k: frame n
+      m_heap.push(mag[k] * relative, m_bins + k);  // index bins + k: frame n
     };
     Index candidates = -1, next_start = 0;  // islands, largest first; sorted only when needed
     while (true) {

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <Eigen/Core>
 
@@ -143,6 +144,8 @@ class StreamingReconstructor {
                             "hop_length <= win_length = " + std::to_string(detail::resolved_win_length(m_stft)) +
                                 " (the output is an overlap-add)");
     }
+    detail::require(m_window.cwiseAbs().maxCoeff() > 0, where, "custom_window", "all zeros",
+                    "a window with a non-zero sample");
     build_envelope();
     if (m_params.algorithm == StreamAlgorithm::rtpghi) {
       const RtpghiParams p = m_params.rtpghi_params();
@@ -187,8 +190,18 @@ class StreamingReconstructor {
     return PushStatus::accepted;
   }
 
-  /// \brief push of a frame held in a vector.
-  PushStatus push(const Signal<T>& magnitude) noexcept { return push(magnitude.data(), magnitude.size()); }
+  /// \brief push of a frame held in any Eigen vector with contiguous storage of T (a `Signal<T>`,
+  /// a column of a column-major matrix, a `Map`): read in place, never copied. Expressions
+  /// without storage are refused at compile time, since evaluating them would allocate.
+  template <class Derived>
+  PushStatus push(const Eigen::DenseBase<Derived>& magnitude) noexcept {
+    static_assert(std::is_same_v<typename Derived::Scalar, T>, "specinv: push magnitudes of the stream's scalar type");
+    static_assert(bool(Derived::Flags & Eigen::DirectAccessBit),
+                  "specinv: push needs a vector with storage (evaluate the expression into a Signal first)");
+    if (magnitude.innerStride() != 1 || (magnitude.rows() != 1 && magnitude.cols() != 1))
+      return PushStatus::wrong_size;
+    return push(magnitude.derived().data(), magnitude.size());
+  }
 
   /// \brief Writes the hop of samples the last accepted push made into `out` (room for
   /// hop_length() samples). \returns hop_length(), or 0 (nothing written) when none is pending
@@ -228,6 +241,11 @@ class StreamingReconstructor {
 
   /// Envelope of block c (samples c hop .. c hop + hop - 1 of the padded signal): the sum of
   /// w^2 over frames 0..c that cover it, tabled for c = 0..K (constant from K = ceil(n / hop) - 1).
+  /// At start-up (c < K) a tapered window's first samples have an envelope of almost nothing
+  /// (Hann's first is 0, the next ones 1e-10): where it is below 1e-3 of the steady envelope's
+  /// minimum the output is 0 rather than rounding errors amplified a million times. With
+  /// `center` those samples are inside the n_fft / 2 never output; without it the offline
+  /// inverse STFT refuses such windows (NOLA), and the stream starts with silence instead.
   void build_envelope() {
     const Index k_max = (m_n + m_hop - 1) / m_hop - 1;
     m_inv_envelope.resize(m_hop, k_max + 1);
@@ -248,6 +266,10 @@ class StreamingReconstructor {
                               "a window/hop pair whose overlap-add envelope is at least 1e-11 everywhere (NOLA)");
       }
     }
+    const T start_up_limit = T(1e3) * steady.maxCoeff();  // 1 / (1e-3 * the smallest steady envelope)
+    for (Index c = 0; c < k_max; ++c)
+      for (Index i = 0; i < m_hop; ++i)
+        if (m_inv_envelope(i, c) > start_up_limit) m_inv_envelope(i, c) = T(0);
   }
 
   /// Inverse FFT of a phased spectrum (caller scale), then overlap_add.

@@ -185,7 +185,9 @@ TEMPLATE_TEST_CASE("push and pop allocate nothing, in Eigen's no-malloc mode too
     bool all_accepted = true;
     for (int pass = 0; pass < 2; ++pass) {
       for (Eigen::Index j = 0; j < mag.cols(); ++j) {
-        all_accepted = all_accepted && s.push(mag.col(j).data(), mag.rows()) == PushStatus::accepted;
+        // Alternately the pointer form and a column expression, which is read in place.
+        const PushStatus status = j % 2 ? s.push(mag.col(j).data(), mag.rows()) : s.push(mag.col(j));
+        all_accepted = all_accepted && status == PushStatus::accepted;
         all_accepted = all_accepted && s.pop(block.data()) == s.hop_length();
       }
       s.reset();
@@ -193,6 +195,22 @@ TEMPLATE_TEST_CASE("push and pop allocate nothing, in Eigen's no-malloc mode too
     Eigen::internal::set_is_malloc_allowed(true);
     CHECK(test::allocations() - before == 0);
     CHECK(all_accepted);
+  }
+}
+
+TEST_CASE("without centre padding a tapered window's start-up is silent, not amplified rounding", "[streaming]") {
+  StftParams stft = test::peers_stft();
+  stft.center = false;  // Hann: the first samples' envelope is 0, then 1e-10 and up
+  const Magnitude<float> mag = test::corpus_magnitude<float>("speech_alsa_front", 1.0, 0.5);
+  for (const StreamingParams& p : algorithms()) {
+    StreamingReconstructor<float> s(stft, p);
+    const Signal<float> out = stream(s, mag);
+    REQUIRE(out.allFinite());
+    const Eigen::Index steady_from = s.latency() + 1024;
+    const float steady = out.tail(out.size() - steady_from).cwiseAbs().maxCoeff();
+    INFO(specinv::to_string(p.algorithm));
+    CHECK(out.head(steady_from).cwiseAbs().maxCoeff() <= 2.0f * steady);
+    CHECK(out[s.latency()] == 0.0f);  // Hann's first sample has no envelope at all
   }
 }
 
@@ -276,6 +294,17 @@ TEST_CASE("StreamingReconstructor refuses bad parameters at construction, naming
   StftParams no_fft = stft;
   no_fft.n_fft = 0;
   CHECK_THROWS_MATCHES(make([](StreamingParams&) {}, no_fft), specinv::invalid_argument, Mentions("n_fft = 0"));
+  // A window with a zero every hop: the overlap-add envelope is 0 there (NOLA).
+  StftParams holes = stft;
+  holes.custom_window = Signal<double>::Ones(1024);
+  for (Eigen::Index i = 5; i < 1024; i += 256) holes.custom_window[i] = 0.0;
+  CHECK_THROWS_MATCHES(make([](StreamingParams&) {}, holes), specinv::invalid_argument, Mentions("hop_length = 256"));
+  StftParams silent_window = stft;
+  silent_window.custom_window = Signal<double>::Zero(1024);
+  CHECK_THROWS_MATCHES(make([](StreamingParams&) {}, silent_window), specinv::invalid_argument,
+                       Mentions("custom_window"));
+  CHECK_THROWS_MATCHES(make([](StreamingParams& p) { p.gamma = 1e-310; }), specinv::invalid_argument,
+                       Mentions("gamma"));
   // RtpghiParams on its own.
   specinv::RtpghiParams r;
   r.look_ahead = 3;
@@ -304,6 +333,7 @@ TEMPLATE_TEST_CASE("rtpghi: silence is silence, and the phases depend only on pa
     // Output samples covered only by frames < 20 - la: padded positions below (20 - la) * hop.
     const Eigen::Index clean = (20 - la) * 256 - 512;
     CHECK(ya.head(clean) == yb.head(clean));
-    CHECK(ya != yb);
+    // With look-ahead 1, frame 19's phase reads frame 20: the hop that frame 19 starts changes.
+    if (la == 1) CHECK(ya.segment(clean, 256) != yb.segment(clean, 256));
   }
 }
