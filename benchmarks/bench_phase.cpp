@@ -7,6 +7,7 @@
 //   fgla       griffin_lim, momentum 0.99, 100 iterations, zero phase     (PEERS ta_fgla)
 //   fgla_pi    griffin_lim, momentum 0.99, 100 iterations, phase_init start
 //   fgla_pghi  griffin_lim, momentum 0.99, 100 iterations, Init::pghi start
+//   legla_pghi legla (FleGLA), momentum 0.99, 100 iterations, Init::pghi start
 //   pghi       pghi alone (no iteration), default tolerance 1e-5
 //   rtpghi     rtpghi, look-ahead 1 frame (the offline form of the streamed RTPGHI)
 //   admm       admm, rho 0.1, 100 iterations, phase_init start            (PEERS ts_admm)
@@ -117,6 +118,15 @@ void register_all() {
     benchmark::RegisterBenchmark(("fgla_pghi/" + name).c_str(), [name, f = gla(0.99, specinv::Init::pghi)](
                                                                     benchmark::State& s) { measure(s, name, 100, f); })
         ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("legla_pghi/" + name).c_str(), [name, stft](benchmark::State& s) {
+      measure(s, name, 100, [stft](const specinv::Magnitude<float>& mag, Eigen::Index samples) {
+        specinv::LeglaParams p;
+        p.length = samples;
+        p.init = specinv::Init::pghi;
+        p.tol = 0;
+        return specinv::legla(mag, stft, p);
+      });
+    })->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("pghi/" + name).c_str(), [name, stft](benchmark::State& s) {
       measure(s, name, 1, [stft](const specinv::Magnitude<float>& mag, Eigen::Index samples) {
         specinv::PghiParams p;
