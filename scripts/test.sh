@@ -4,10 +4,10 @@
 # This is the README's test command and exactly what CI (.ci/run) runs. Three builds:
 #   1. FFTW default backend, warnings as errors: all tests on both backends, benchmarks built
 #      (built only: benchmarks are never run or asserted on by the tests)
-#   2. KissFFT-only (SPECINV_FFT_BACKEND=kiss): the library and the tests of everything that runs
-#      the FFT, without FFTW linked (not the tests of FFT-free code, the compile-only header and
-#      no-exceptions checks, the examples or the consumer projects, which build 1 covers: CI must
-#      stay well inside 25 minutes on 2 cores)
+#   2. KissFFT-only (SPECINV_FFT_BACKEND=kiss): the library and the tests of the FFT, the STFT,
+#      Griffin-Lim, RTISI-LA and streaming, without FFTW linked (not the tests of FFT-free code or of
+#      the other algorithms, the compile-only header and no-exceptions checks, the examples or the
+#      consumer projects, which build 1 covers: CI must stay well inside 25 minutes on 2 cores)
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer, assertions on: all tests again (not the
 #      "(full clip)" quality runs on whole corpus clips, which take minutes there and run in 1 and
 #      2; nor the compile-only checks, the examples or the consumer projects)

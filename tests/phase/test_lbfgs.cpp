@@ -16,9 +16,11 @@
 #include <specinv/filterbank/mel.hpp>
 #include <specinv/metrics/spectral_convergence.hpp>
 #include <specinv/phase/lbfgs.hpp>
+#include <specinv/phase/pghi.hpp>
 
 #include "../support/catch.hpp"
 #include "../support/corpus.hpp"
+#include "../support/phase.hpp"
 
 using specinv::Index;
 using specinv::Lbfgs;
@@ -218,6 +220,32 @@ TEST_CASE("lbfgs quality on an excerpt, mel and log1p-mel", "[phase][lbfgs][qual
   CHECK(rec.iterations == 200);
   CHECK(rec.spectral_convergence_db < (r == Representation::mel ? -40.0 : -22.0));
   CHECK(rec.spectral_convergence_db < rec.history.front() - 20.0);
+}
+
+TEMPLATE_TEST_CASE("lbfgs from Init::pghi starts at pghi's signal, on magnitude and on mel targets", "[phase][lbfgs]",
+                   float, double) {
+  using T = TestType;
+  const specinv::StftParams p = test::golden_stft();
+  const Magnitude<T> mag = test::golden_magnitude<T>();
+  specinv::PghiParams as_start;  // Init::pghi's settings: tolerance 1e-2, the algorithm's seed
+  as_start.tolerance = 1e-2;
+  as_start.seed = 5;
+  const Signal<T> alone = specinv::pghi(mag, p, as_start).signal;
+  LbfgsParams l;
+  l.max_iter = 0;
+  l.init = specinv::Init::pghi;
+  l.seed = 5;
+  const T tol = T(std::is_same_v<T, float> ? 1e-5 : 1e-12) * alone.cwiseAbs().maxCoeff();
+  CHECK((specinv::lbfgs(mag, p, l).signal - alone).cwiseAbs().maxCoeff() <= tol);
+
+  // On a mel target the start is the inverse filterbank's linear magnitude with PGHI's phase.
+  l.representation = Representation::mel;
+  l.filterbank = specinv::mel_filterbank<double>(257, 0.0, 8000.0, 40, 16000);
+  const Magnitude<T> mel = l.filterbank.cast<T>().transpose() * mag.cwiseAbs2();
+  l.max_iter = 3;
+  const specinv::Reconstruction<T> from_mel = specinv::lbfgs(mel, p, l);
+  CHECK(from_mel.signal.allFinite());
+  CHECK(from_mel.signal.cwiseAbs().maxCoeff() > T(0));
 }
 
 TEMPLATE_TEST_CASE("lbfgs starts, given signal, batch and deducing overloads", "[phase][lbfgs]", float, double) {

@@ -246,20 +246,7 @@ TEMPLATE_TEST_CASE("Init::pghi starts every iterative algorithm from pghi's esti
   a.seed = 5;
   CHECK((specinv::admm(mag, p, a).signal - alone.signal).cwiseAbs().maxCoeff() <= tol);
 
-  specinv::LbfgsParams l;
-  l.max_iter = 0;
-  l.init = Init::pghi;
-  l.seed = 5;
-  CHECK((specinv::lbfgs(mag, p, l).signal - alone.signal).cwiseAbs().maxCoeff() <= tol);
-
-  // lbfgs on a mel target starts from the inverse filterbank's linear magnitude, with PGHI's phase.
-  l.representation = specinv::Representation::mel;
-  l.filterbank = specinv::mel_filterbank<double>(257, 0.0, 8000.0, 40, 16000);
-  const Magnitude<T> mel = l.filterbank.cast<T>().transpose() * mag.cwiseAbs2();
-  l.max_iter = 3;
-  const specinv::Reconstruction<T> from_mel = specinv::lbfgs(mel, p, l);
-  CHECK(from_mel.signal.allFinite());
-  CHECK(from_mel.signal.cwiseAbs().maxCoeff() > T(0));
+  // lbfgs with Init::pghi: test_lbfgs (which compiles L-BFGS anyway).
 }
 
 TEMPLATE_TEST_CASE("pghi of silence is silence; partly silent input keeps its silent frames at 0", "[phase][pghi]",

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <complex>
+#include <cstddef>
 #include <type_traits>
 #include <vector>
 
@@ -132,15 +133,29 @@ inline constexpr bool is_spectrogram_expression_v<D, std::enable_if_t<std::is_ba
     (std::is_same_v<typename D::Scalar, typename Eigen::NumTraits<typename D::Scalar>::Real> ||
      std::is_same_v<typename D::Scalar, std::complex<typename Eigen::NumTraits<typename D::Scalar>::Real>>);
 
+/// \brief SC in dB of |STFT(out)| against `mag`, analysing into `scratch` (mag's shape): the
+/// final figure every algorithm reports.
+template <class T, class StftType>
+double output_sc_db(StftType& stft, const Eigen::Ref<const Signal<T>>& out, Spectrogram<T>& scratch,
+                    const Eigen::Ref<const Magnitude<T>>& mag) {
+  stft.forward(out, scratch);
+  return sc_db(spectrogram_sums<T>(scratch, mag));
+}
+
 /// \brief The body of the by-value free functions: sizes the output, runs, collects the history.
-template <class T, class Algorithm>
+/// `initial` is a pointer to the start (Init::given) or null; a literal `nullptr` also serves
+/// algorithms that take no start (pghi, rtpghi).
+template <class T, class Algorithm, class Options, class Initial>
 Reconstruction<T> reconstruct(Algorithm& algorithm, const char* where, const StftParams& stft,
-                              const IterationOptions& options, const Eigen::Ref<const Magnitude<T>>& mag,
-                              const Eigen::Ref<const Spectrogram<T>>* initial) {
+                              const Options& options, const Eigen::Ref<const Magnitude<T>>& mag, Initial initial) {
   check_magnitude<T>(where, mag, stft);  // before the length, which needs frames >= 1
   Reconstruction<T> r;
   r.signal.resize(reconstruction_length(where, stft, mag.cols(), options.length));
-  const IterationReport report = initial ? algorithm.run(mag, *initial, r.signal) : algorithm.run(mag, r.signal);
+  IterationReport report;
+  if constexpr (std::is_same_v<Initial, std::nullptr_t>)
+    report = algorithm.run(mag, r.signal);
+  else
+    report = initial ? algorithm.run(mag, *initial, r.signal) : algorithm.run(mag, r.signal);
   r.iterations = report.iterations;
   r.spectral_convergence_db = report.spectral_convergence_db;
   r.history = algorithm.history();

@@ -325,10 +325,9 @@ class Legla {
       }
     }
     m_stft.inverse(m_last, out, m_params.length);
-    m_stft.forward(out, m_spec);
     IterationReport report;
     report.iterations = done;
-    report.spectral_convergence_db = detail::sc_db(detail::spectrogram_sums<T>(m_spec, mag));
+    report.spectral_convergence_db = detail::output_sc_db<T>(m_stft, out, m_spec, mag);
     return report;
   }
 

@@ -121,13 +121,12 @@ class Pghi {
     estimate(magnitude, m_spec);
     m_stft.inverse(m_spec, out, m_params.length);
     IterationReport report;
-    m_stft.forward(out, m_spec);
-    detail::MagnitudeSums sums;
-    for (Index t = 0; t < magnitude.cols(); ++t)
-      sums += detail::magnitude_sums(m_spec.col(t).data(), magnitude.col(t).data(), magnitude.rows());
-    report.spectral_convergence_db = detail::sc_db(sums);
+    report.spectral_convergence_db = detail::output_sc_db<T>(m_stft, out, m_spec, magnitude);
     return report;
   }
+
+  /// No iterations, no history (for the shared free-function body).
+  const std::vector<double>& history() const noexcept { return m_history; }
 
  private:
   static constexpr const char* where = "pghi";
@@ -142,6 +141,7 @@ class Pghi {
   double m_lambda = 0;
   detail::PghiIntegrator m_integrator;
   Spectrogram<T> m_spec;  // the estimate, then the analysis of the output
+  std::vector<double> m_history;  // always empty
 };
 
 /// \brief PGHI's complex estimate magnitude * exp(i phase), shape of `magnitude`.
@@ -164,12 +164,7 @@ template <class T, class Backend = fft::default_backend<T>>
 Reconstruction<T> pghi(const Eigen::Ref<const Magnitude<T>>& magnitude, const StftParams& stft,
                        const PghiParams& params = {}) {
   Pghi<T, Backend> algo(stft, params);
-  detail::check_magnitude<T>("pghi", magnitude, stft);
-  Reconstruction<T> r;
-  r.signal.resize(algo.output_length(magnitude.cols()));
-  r.spectral_convergence_db = algo.run(magnitude, r.signal).spectral_convergence_db;
-  r.iterations = 0;
-  return r;
+  return detail::reconstruct<T>(algo, "pghi", stft, params, magnitude, nullptr);
 }
 
 /// \brief pghi of any real Eigen matrix expression; the scalar type is deduced.

@@ -275,14 +275,13 @@ class Rtpghi {
       if (t >= 0) m_spec.col(t) = m_state.committed_spectrum();
     }
     m_stft.inverse(m_spec, out, m_params.length);
-    m_stft.forward(out, m_spec);
-    detail::MagnitudeSums sums;
-    for (Index t = 0; t < frames; ++t)
-      sums += detail::magnitude_sums(m_spec.col(t).data(), magnitude.col(t).data(), magnitude.rows());
     IterationReport report;
-    report.spectral_convergence_db = detail::sc_db(sums);
+    report.spectral_convergence_db = detail::output_sc_db<T>(m_stft, out, m_spec, magnitude);
     return report;
   }
+
+  /// No iterations, no history (for the shared free-function body).
+  const std::vector<double>& history() const noexcept { return m_history; }
 
  private:
   static constexpr const char* where = "rtpghi";
@@ -297,6 +296,7 @@ class Rtpghi {
   double m_lambda;
   detail::RtpghiState<T> m_state;
   Spectrogram<T> m_spec;  // the phased frames, then the analysis of the output
+  std::vector<double> m_history;  // always empty
 };
 
 /// \brief Signal from a magnitude spectrogram by RTPGHI (causal, frame by frame; see the file
@@ -306,12 +306,7 @@ template <class T, class Backend = fft::default_backend<T>>
 Reconstruction<T> rtpghi(const Eigen::Ref<const Magnitude<T>>& magnitude, const StftParams& stft,
                          const RtpghiParams& params = {}) {
   Rtpghi<T, Backend> algo(stft, params);
-  detail::check_magnitude<T>("rtpghi", magnitude, stft);
-  Reconstruction<T> r;
-  r.signal.resize(algo.output_length(magnitude.cols()));
-  r.spectral_convergence_db = algo.run(magnitude, r.signal).spectral_convergence_db;
-  r.iterations = 0;
-  return r;
+  return detail::reconstruct<T>(algo, "rtpghi", stft, params, magnitude, nullptr);
 }
 
 /// \brief rtpghi of any real Eigen matrix expression; the scalar type is deduced.
