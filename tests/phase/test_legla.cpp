@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// legla (LeGLA / FleGLA): the truncated kernel against the exact projection, the gain of the
-// iterations, quality on the corpus from Init::pghi against FGLA, the loop contract, bad input
-// and allocation-free runs once warm.
+// legla (LeGLA / FleGLA): the truncated kernel against the exact projection (interior and
+// reflected ends), the gain of the iterations, quality on the corpus from Init::pghi against
+// FGLA, the loop contract, bad input and allocation-free runs once warm.
 
 #include "../support/allocation_counter.hpp"  // first: it replaces malloc for this binary
 
@@ -39,11 +39,14 @@ double interior_error(const Spectrogram<T>& a, const Spectrogram<T>& b, const Sp
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("the truncated kernel is STFT(iSTFT(.)) away from the ends", "[phase][legla]", float, double) {
+TEMPLATE_TEST_CASE("the truncated kernel is STFT(iSTFT(.)), at the reflected ends too for consistent input",
+                   "[phase][legla]", float, double) {
   using T = TestType;
   const StftParams p = test::peers_stft();
   specinv::Stft<T> stft(p);
-  const Signal<T> x = test::corpus_signal<T>("speech_alsa_front", 1.0, 1.0);
+  const Signal<T> excerpt = test::corpus_signal<T>("speech_alsa_front", 1.0, 1.0);
+  // A whole number of hops: the default output length, (frames - 1) hop, is then the signal's.
+  const Signal<T> x = excerpt.head(excerpt.size() / p.hop_length * p.hop_length);
   const Spectrogram<T> consistent = stft.forward(x);
   // An inconsistent spectrogram too: random phases on the same magnitude.
   Spectrogram<T> random(consistent.rows(), consistent.cols());
@@ -59,6 +62,8 @@ TEMPLATE_TEST_CASE("the truncated kernel is STFT(iSTFT(.)) away from the ends", 
     lp.kernel_threshold = threshold;
     Legla<T> algo(p, lp);
     CHECK(algo.kernel_frames() == (threshold < 5e-3 ? 3 : 2));  // at most (n_fft - 1) / hop each side
+    CHECK(algo.kernel_bins() == (threshold < 5e-3 ? 7 : 3));
+    CHECK(algo.kernel_taps() == (threshold < 5e-3 ? 87 : 29));
     Spectrogram<T> approx(consistent.rows(), consistent.cols());
     for (const Spectrogram<T>* c : {&consistent, static_cast<const Spectrogram<T>*>(&random)}) {
       const Signal<T> y = stft.inverse(*c);
@@ -66,7 +71,21 @@ TEMPLATE_TEST_CASE("the truncated kernel is STFT(iSTFT(.)) away from the ends", 
       algo.project(*c, approx);
       const double error = interior_error<T>(approx, exact, *c, 4);
       INFO("threshold " << threshold << ": interior error " << error);
-      CHECK(error < threshold * 2.0);
+      // Measured: 3.3e-3 and 7.6e-3 at 1e-2, 6.9e-4 and 5.7e-4 at 1e-3 (float and double alike).
+      CHECK(error < threshold);
+      // Not a tautology: the projection moves the random phases a long way (by 0.84 relative).
+      if (c == &random) CHECK(interior_error<T>(approx, *c, *c, 4) > 0.5);
+    }
+    // The ends of a consistent spectrogram: the frames beyond them are the reflect padding's
+    // mirror images (exact at the start, two samples off at the end). With zeros there instead,
+    // the last frame was measured 40% off.
+    algo.project(consistent, approx);
+    for (const Eigen::Index m : {Eigen::Index(0), Eigen::Index(1), approx.cols() - 2, approx.cols() - 1}) {
+      const double error = (approx.col(m) - consistent.col(m)).norm() / consistent.col(m).norm();
+      INFO("threshold " << threshold << ", frame " << m << ": error " << error);
+      // Measured: 2.3e-4 to 8.3e-4 in the first two frames and 1.9e-3 in the last at 1e-3, 9.2e-3
+      // in the last at 1e-2 (float and double alike).
+      CHECK(error < 3 * threshold);
     }
   }
 }
@@ -122,17 +141,20 @@ TEST_CASE("FleGLA-100 from PGHI on the corpus, against FGLA-100 from the same st
               << " | " << std::chrono::duration<double>(t2 - t1).count() << "\n";
     sum_legla += legla;
     sum_fgla += fgla;
-    INFO(clip);
-    // Measured (float, FFTW): FleGLA ahead by 2.9 to 3.5 dB on these three, within 0.8 dB either
-    // way on applause, piano and espeak, 7.8 dB behind on the drums (transients, where the in-place
-    // sweep settles early): the gate asserts the clear wins and the mean.
-    if (clip == "speech_alsa_front" || clip == "speech_klettres_nl_words" || clip == "env_opensfx_crossing_till")
-      CHECK(legla < fgla - 1.0);
+    INFO(clip << ": FleGLA " << legla << " dB, FGLA " << fgla << " dB");
+    // Measured (float, FFTW): FleGLA ahead on every clip, by 2.9 to 4.1 dB on these four, by 0.1
+    // to 0.8 dB on applause, piano and espeak.
+    if (clip == "speech_alsa_front" || clip == "speech_klettres_nl_words" || clip == "env_opensfx_crossing_till" ||
+        clip == "music_perc_openmsx_no_work_song_drums")
+      CHECK(legla < fgla - 1.5);
+    else
+      CHECK(legla < fgla + 0.5);
   }
   const double n = double(test::corpus_clips().size());
   std::cout << "mean | " << sum_legla / n << " | | " << sum_fgla / n << " |\n";
-  // The issue's goal is -35 dB; measured -33.1 dB (FGLA from the same start: -32.7 dB).
-  CHECK(sum_legla / n <= -32.0);
+  // The issue's goal is -35 dB; measured -34.9 dB (FGLA from the same start: -32.7 dB).
+  CHECK(sum_legla / n <= -34.0);
+  CHECK(sum_legla / n < sum_fgla / n - 1.0);  // measured 2.1 dB ahead
 }
 
 TEMPLATE_TEST_CASE("legla's loop: history, callback, tol, given start, batch and deducing forms", "[phase][legla]",
@@ -185,6 +207,17 @@ TEMPLATE_TEST_CASE("legla's loop: history, callback, tol, given start, batch and
   CHECK(items[0].signal == specinv::legla(mag, p, lp).signal);
   CHECK((items[1].signal - specinv::legla(Magnitude<T>(mag * T(0.5)), p, lp).signal).cwiseAbs().maxCoeff() == T(0));
 
+  // `length` is honoured (here one that leaves the end unmirrored: 50 samples past a hop).
+  lp.length = (mag.cols() - 1) * p.hop_length + 50;
+  lp.max_iter = 10;
+  const specinv::Reconstruction<T> sized = specinv::legla(mag, p, lp);
+  CHECK(sized.signal.size() == *lp.length);
+  CHECK(sized.spectral_convergence_db == Approx(test::recomputed_sc<T>(sized.signal, mag, p)).margin(1e-3));
+  lp.max_iter = 0;
+  CHECK(sized.spectral_convergence_db < specinv::legla(mag, p, lp).spectral_convergence_db - 3.0);
+  lp.length.reset();
+  lp.max_iter = 3;
+
   // Silence in, silence out.
   const specinv::Reconstruction<T> silent = specinv::legla(Magnitude<T>(Magnitude<T>::Zero(257, 10)), p, lp);
   CHECK(silent.signal.allFinite());
@@ -213,6 +246,14 @@ TEST_CASE("legla rejects bad input naming the parameter", "[phase][legla][errors
   CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.eval_every = 0; }), specinv::invalid_argument,
                        Mentions("eval_every = 0"));
   CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.tol = -1; }), specinv::invalid_argument, Mentions("tol = -1"));
+  CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.kernel_threshold = std::nan(""); }), specinv::invalid_argument,
+                       Mentions("kernel_threshold"));
+  CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.length = 0; }), specinv::invalid_argument, Mentions("length = 0"));
+  CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.length = 5000; }), specinv::invalid_argument,
+                       Mentions("length = 5000"));
+  CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.metric = specinv::Metric(7); }), specinv::invalid_argument,
+                       Mentions("metric = 7"));
+  CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.init = Init(9); }), specinv::invalid_argument, Mentions("init = 9"));
   CHECK_THROWS_MATCHES(with([](LeglaParams& p) { p.init = Init::given; }), specinv::invalid_argument,
                        Mentions("init"));
   Magnitude<double> bad = good;
