@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The demo: a real clip through stft -> istft, printing how exactly it comes back.
+// A real clip through stft -> istft, printing how exactly it comes back.
 //
-//   roundtrip [clip.wav] [--n-fft N] [--hop H]
+//   stft_roundtrip [clip.wav] [--n-fft N] [--hop H]
 //
 // With no clip it uses the bundled speech recording. For float and double, and for every FFT
 // backend compiled in, it prints the reconstruction error and the time of each direction.
@@ -82,11 +82,11 @@ int main(int argc, char** argv) {
     exact &= round_trip<float, specinv::fft::kiss<float>>("float/kiss", x, params, rate);
     exact &= round_trip<double, specinv::fft::kiss<double>>("double/kiss", x, params, rate);
     if (!exact) {
-      std::fprintf(stderr, "roundtrip: the reconstruction error is above rounding level\n");
+      std::fprintf(stderr, "stft_roundtrip: the reconstruction error is above rounding level\n");
       return 1;
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "roundtrip: %s\n", e.what());
+    std::fprintf(stderr, "stft_roundtrip: %s\n", e.what());
     return 2;
   }
   return 0;
