@@ -15,17 +15,18 @@
 namespace cli {
 
 const std::vector<AlgorithmInfo>& algorithms() {
-  //                      name        description                                       iters init   mom    la     rho    tol
+  // name, description, default iterations, then which options it takes: init, seed, momentum, look-ahead, rho, tol
   static const std::vector<AlgorithmInfo> table = {
-      {"gla", "Griffin-Lim (torchaudio griffinlim, momentum 0)", 32, true, false, false, false, true},
-      {"fgla", "Fast Griffin-Lim (torchaudio's momentum rule)", 32, true, true, false, false, true},
-      {"admm", "ADMM phase recovery (Masuyama et al.)", 1000, true, false, false, true, true},
-      {"rtisi-la", "RTISI with look-ahead (Zhu et al.); --iters per frame", 25, false, true, true, false, false},
-      {"lbfgs", "L-BFGS on the signal (fits the mel directly for a power mel/bark input)", 1000, true, false, false,
-       false, true},
-      {"pghi", "phase gradient heap integration (Prusa et al.), no iterations", 0, false, false, false, false, false},
-      {"legla", "Fast Le Roux Griffin-Lim (FleGLA), in-place updates", 100, true, true, false, false, true},
-      {"rtpghi", "real-time PGHI (Prusa & Sondergaard), frame by frame", 0, false, false, true, false, false},
+      {"gla", "Griffin-Lim (torchaudio griffinlim, momentum 0)", 32, true, true, false, false, false, true},
+      {"fgla", "Fast Griffin-Lim (torchaudio's momentum rule)", 32, true, true, true, false, false, true},
+      {"admm", "ADMM phase recovery (Masuyama et al.)", 1000, true, true, false, false, true, true},
+      {"rtisi-la", "RTISI with look-ahead (Zhu et al.); --iters per frame", 25, false, false, true, true, false, false},
+      {"lbfgs", "L-BFGS on the signal (fits the mel directly for a power mel/bark input)", 1000, true, true, false,
+       false, false, true},
+      {"pghi", "phase gradient heap integration (Prusa et al.), no iterations", 0, false, true, false, false, false,
+       false},
+      {"legla", "Fast Le Roux Griffin-Lim (FleGLA), in-place updates", 100, true, true, true, false, false, true},
+      {"rtpghi", "real-time PGHI (Prusa & Sondergaard), frame by frame", 0, false, true, false, true, false, false},
   };
   return table;
 }
@@ -68,48 +69,70 @@ Params iterative(const RunSettings& s, const AlgorithmInfo& a) {
   return p;
 }
 
+/// Each algorithm's options, from the settings.
+specinv::GriffinLimParams griffin_lim_params(const RunSettings& s) {
+  auto p = iterative<specinv::GriffinLimParams>(s, algorithm(s.algo));
+  p.momentum = s.algo == "gla" ? 0.0 : s.momentum;
+  return p;
+}
+
+specinv::AdmmParams admm_params(const RunSettings& s) {
+  auto p = iterative<specinv::AdmmParams>(s, algorithm(s.algo));
+  p.rho = s.rho;
+  return p;
+}
+
+specinv::LeglaParams legla_params(const RunSettings& s) {
+  auto p = iterative<specinv::LeglaParams>(s, algorithm(s.algo));
+  p.momentum = s.momentum;
+  return p;
+}
+
+specinv::RtisiLaParams rtisi_la_params(const RunSettings& s) {
+  specinv::RtisiLaParams p;
+  p.iters_per_frame = s.iters > 0 ? s.iters : algorithm(s.algo).default_iters;
+  p.look_ahead = s.look_ahead;
+  p.momentum = s.momentum;
+  p.length = s.length;
+  if (s.progress) p.callback = s.progress;
+  return p;
+}
+
+specinv::PghiParams pghi_params(const RunSettings& s) {
+  specinv::PghiParams p;
+  p.seed = s.seed;
+  p.length = s.length;
+  return p;
+}
+
+specinv::RtpghiParams rtpghi_params(const RunSettings& s) {
+  specinv::RtpghiParams p;
+  p.seed = s.seed;
+  p.length = s.length;
+  if (s.look_ahead >= 0) p.look_ahead = s.look_ahead;
+  return p;
+}
+
 }  // namespace
+
+void validate(const RunSettings& s) {
+  if (s.algo == "gla" || s.algo == "fgla") griffin_lim_params(s).validate();
+  else if (s.algo == "admm") admm_params(s).validate();
+  else if (s.algo == "legla") legla_params(s).validate();
+  else if (s.algo == "rtisi-la") rtisi_la_params(s).validate();
+  else if (s.algo == "pghi") pghi_params(s).validate();
+  else if (s.algo == "rtpghi") rtpghi_params(s).validate();
+  else validate_lbfgs(s);
+}
 
 specinv::Reconstruction<float> reconstruct(const RunSettings& s, const Eigen::MatrixXf& magnitude,
                                            const specinv::StftParams& stft) {
-  const AlgorithmInfo& a = algorithm(s.algo);
-  if (s.algo == "gla" || s.algo == "fgla") {
-    auto p = iterative<specinv::GriffinLimParams>(s, a);
-    p.momentum = s.algo == "gla" ? 0.0 : s.momentum;
-    return specinv::griffin_lim<float>(magnitude, stft, p);
-  }
-  if (s.algo == "admm") {
-    auto p = iterative<specinv::AdmmParams>(s, a);
-    p.rho = s.rho;
-    return specinv::admm<float>(magnitude, stft, p);
-  }
-  if (s.algo == "legla") {
-    auto p = iterative<specinv::LeglaParams>(s, a);
-    p.momentum = s.momentum;
-    return specinv::legla<float>(magnitude, stft, p);
-  }
-  if (s.algo == "rtisi-la") {
-    specinv::RtisiLaParams p;
-    p.iters_per_frame = s.iters > 0 ? s.iters : a.default_iters;
-    p.look_ahead = s.look_ahead;
-    p.momentum = s.momentum;
-    p.length = s.length;
-    if (s.progress) p.callback = s.progress;
-    return specinv::rtisi_la<float>(magnitude, stft, p);
-  }
-  if (s.algo == "pghi") {
-    specinv::PghiParams p;
-    p.seed = s.seed;
-    p.length = s.length;
-    return specinv::pghi<float>(magnitude, stft, p);
-  }
-  if (s.algo == "rtpghi") {
-    specinv::RtpghiParams p;
-    p.seed = s.seed;
-    p.length = s.length;
-    if (s.look_ahead >= 0) p.look_ahead = s.look_ahead;
-    return specinv::rtpghi<float>(magnitude, stft, p);
-  }
+  if (s.algo == "gla" || s.algo == "fgla") return specinv::griffin_lim<float>(magnitude, stft, griffin_lim_params(s));
+  if (s.algo == "admm") return specinv::admm<float>(magnitude, stft, admm_params(s));
+  if (s.algo == "legla") return specinv::legla<float>(magnitude, stft, legla_params(s));
+  if (s.algo == "rtisi-la") return specinv::rtisi_la<float>(magnitude, stft, rtisi_la_params(s));
+  if (s.algo == "pghi") return specinv::pghi<float>(magnitude, stft, pghi_params(s));
+  if (s.algo == "rtpghi") return specinv::rtpghi<float>(magnitude, stft, rtpghi_params(s));
   return reconstruct_lbfgs(s, magnitude, stft);
 }
 

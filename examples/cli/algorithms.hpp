@@ -19,7 +19,8 @@ struct AlgorithmInfo {
   const char* name;         ///< --algo spelling
   const char* description;  ///< for --help
   int default_iters;        ///< 0: not iterative (--iters refused)
-  bool init;                ///< takes --init and --seed
+  bool init;                ///< takes --init
+  bool seed;                ///< takes --seed (random starts, or PGHI's random phases below its tolerance)
   bool momentum;            ///< takes --momentum
   bool look_ahead;          ///< takes --look-ahead
   bool rho;                 ///< takes --rho
@@ -57,6 +58,11 @@ struct RunSettings {
 /// Units of work of a run (for the progress bar): iterations, or frames for rtisi-la; 0 if the
 /// algorithm reports no progress.
 int progress_units(const RunSettings& settings, Eigen::Index frames);
+
+/// Checks the options settings.algo would get, as the library does, before anything runs;
+/// throws specinv::invalid_argument naming the field.
+void validate(const RunSettings& settings);
+void validate_lbfgs(const RunSettings& settings);  // lbfgs.cpp
 
 /// Runs settings.algo on `magnitude` (n_fft / 2 + 1, frames).
 specinv::Reconstruction<float> reconstruct(const RunSettings& settings, const Eigen::MatrixXf& magnitude,

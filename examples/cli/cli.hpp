@@ -91,6 +91,7 @@ struct StftCommandOptions {
   std::string dtype = "float32";
   StftOptions stft;
   FilterOptions filter;
+  std::set<std::string> given;
 };
 
 /// `specinv compare REF EST`.
@@ -99,7 +100,13 @@ struct CompareOptions {
   std::string plot;
   bool json = false;
   StftOptions stft;
+  std::set<std::string> given;
 };
+
+/// Refuse options given (by long name in `given`) that mean nothing with the others: --kaiser-beta
+/// without --window kaiser; filterbank options without their --mel / --bark.
+void check_stft_options(const StftOptions& stft, const std::set<std::string>& given);
+void check_filter_options(const FilterOptions& filter, const std::set<std::string>& given);
 
 int run_invert(const InvertOptions& options);
 int run_stft(const StftCommandOptions& options);
@@ -118,15 +125,24 @@ Audio read_audio(const std::string& path);
 void require_extension(const std::string& path, const std::string& extension, const char* what);
 
 /// A file written under a temporary name beside its target and renamed over it by commit(), so
-/// that a failed run leaves nothing behind (and an existing file untouched).
+/// that a failed run leaves nothing behind (and an existing file untouched). The constructor
+/// creates the (empty) temporary file: an unwritable place is refused before any work.
 class OutputFile {
  public:
+  /// \throws UsageError naming `path` if its directory is missing or not writable
   explicit OutputFile(std::string path);
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;
   ~OutputFile();
-  /// The name to write to.
-  const std::string& temporary() const { return m_temporary; }
+  /// Calls write(temporary name); an exception it throws becomes a UsageError naming the target.
+  template <class Write>
+  void write(Write&& write) {
+    try {
+      write(m_temporary);
+    } catch (const std::exception& e) {
+      throw UsageError("cannot write '" + m_path + "': " + e.what());
+    }
+  }
   /// Renames the temporary file to the target. \throws UsageError if that fails
   void commit();
 

@@ -27,10 +27,8 @@ int run_compare(const CompareOptions& o) {
   if (ref.samples.cols() != est.samples.cols())
     throw UsageError(o.estimate + " has " + std::to_string(est.samples.cols()) + " channels, " + o.reference + " " +
                      std::to_string(ref.samples.cols()) + ": compare needs the same channels");
+  check_stft_options(o.stft, o.given);
   const Eigen::Index n = std::min(ref.samples.rows(), est.samples.rows());
-  if (ref.samples.rows() != est.samples.rows())
-    std::fprintf(stderr, "specinv compare: note: %s has %ld samples, %s %ld; comparing the first %ld\n",
-                 o.reference.c_str(), long(ref.samples.rows()), o.estimate.c_str(), long(est.samples.rows()), long(n));
   std::unique_ptr<OutputFile> plot;
   if (!o.plot.empty()) plot = std::make_unique<OutputFile>(o.plot);
 
@@ -48,10 +46,15 @@ int run_compare(const CompareOptions& o) {
     // The channels' mixture, as a listener hears a mono fold-down.
     const Eigen::VectorXf ref_mix = ref.samples.topRows(n).rowwise().mean().cast<float>();
     const Eigen::VectorXf est_mix = est.samples.topRows(n).rowwise().mean().cast<float>();
-    write_comparison_png(plot->temporary(), analysis.forward(ref_mix).cwiseAbs().cast<double>(),
-                         analysis.forward(est_mix).cwiseAbs().cast<double>(), ref.sample_rate, hop_of(stft));
+    plot->write([&](const std::string& path) {
+      write_comparison_png(path, analysis.forward(ref_mix).cwiseAbs().cast<double>(),
+                           analysis.forward(est_mix).cwiseAbs().cast<double>(), ref.sample_rate, hop_of(stft));
+    });
     plot->commit();
   }
+  if (ref.samples.rows() != est.samples.rows())  // only now: an error above is the one line on stderr
+    std::fprintf(stderr, "specinv compare: note: %s has %ld samples, %s %ld; compared the first %ld\n",
+                 o.reference.c_str(), long(ref.samples.rows()), o.estimate.c_str(), long(est.samples.rows()), long(n));
   if (o.json) {
     const nlohmann::json j = {{"reference", o.reference},
                               {"estimate", o.estimate},
@@ -64,7 +67,7 @@ int run_compare(const CompareOptions& o) {
                               {"ser_db", ser},
                               {"snr_db", snr},
                               {"plot", o.plot}};
-    std::printf("%s\n", j.dump().c_str());
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("%s against %s: %s, %ld channel%s, %d Hz, n_fft %d, hop %d\n", o.estimate.c_str(), o.reference.c_str(),
                 seconds_string(double(n) / ref.sample_rate).c_str(), long(channels), channels == 1 ? "" : "s",

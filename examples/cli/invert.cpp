@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -42,7 +43,12 @@ struct Input {
 };
 
 bool is_npy(const std::string& path) {
-  return path.size() > 4 && (path.compare(path.size() - 4, 4, ".npy") == 0 || path.compare(path.size() - 4, 4, ".NPY") == 0);
+  try {
+    require_extension(path, ".npy", "IN");
+    return true;
+  } catch (const UsageError&) {
+    return false;
+  }
 }
 
 /// Reads the .npy input: rank 2 (freq, frames) or 3 (channels, freq, frames), float32 / float64.
@@ -146,7 +152,12 @@ struct Pooled {
     error2 += (estimate.template cast<double>() - target.template cast<double>()).squaredNorm();
     target2 += target.template cast<double>().squaredNorm();
   }
-  double db() const { return 10.0 * std::log10(error2 / target2); }
+  /// In dB; an exact match is -inf, any error against a silent target +inf (0 / 0: -inf).
+  double db() const {
+    if (error2 == 0) return -std::numeric_limits<double>::infinity();
+    if (target2 == 0) return std::numeric_limits<double>::infinity();
+    return 10.0 * std::log10(error2 / target2);
+  }
 };
 
 /// The progress bar: on stderr, only when it is a terminal and the run has taken over a second.
@@ -192,11 +203,12 @@ struct Outcome {
   Pooled sc, filtered_sc, reference_sc;
 };
 
-Outcome run_algorithm(const InvertOptions& o, const std::string& algo, const Input& in,
-                      const specinv::StftParams& stft) {
-  Outcome out;
-  out.algo = algo;
-  const int channels = int(in.magnitude.size());
+/// lbfgs fits a power mel / bark target directly.
+bool lbfgs_filtered(const InvertOptions& o, const std::string& algo) {
+  return algo == "lbfgs" && o.filter.filtered() && o.filter.resolved_power() == 2.0;
+}
+
+RunSettings settings_for(const InvertOptions& o, const std::string& algo) {
   RunSettings s;
   s.algo = algo;
   s.init = o.init;
@@ -206,24 +218,38 @@ Outcome run_algorithm(const InvertOptions& o, const std::string& algo, const Inp
   s.look_ahead = o.look_ahead;
   s.tol = o.tol;
   s.rho = o.rho;
+  return s;
+}
+
+Outcome run_algorithm(const InvertOptions& o, const std::string& algo, const Input& in,
+                      const specinv::StftParams& stft) {
+  Outcome out;
+  out.algo = algo;
+  const int channels = int(in.magnitude.size());
+  RunSettings s = settings_for(o, algo);
   s.length = in.length;
-  const bool lbfgs_filtered = algo == "lbfgs" && o.filter.filtered() && o.filter.resolved_power() == 2.0;
-  if (lbfgs_filtered) s.filterbank = in.filterbank;
+  const bool fit_filtered = lbfgs_filtered(o, algo);
+  if (fit_filtered) s.filterbank = in.filterbank;
   Progress progress(algo, progress_units(s, in.magnitude[0].cols()), channels);
   out.runs.resize(std::size_t(channels));
   std::atomic<int> next{0};
+  std::atomic<bool> failed{false};  // once a channel fails, the others stop at their next report
   std::exception_ptr failure;
   std::mutex failure_mutex;
+  auto fail = [&](std::exception_ptr e) {
+    std::lock_guard<std::mutex> lock(failure_mutex);
+    if (!failure) failure = e;
+    failed = true;
+  };
   auto worker = [&] {
-    for (int c; (c = next++) < channels;) {
+    for (int c; !failed && (c = next++) < channels;) {
       try {
         RunSettings mine = s;
-        mine.progress = [&progress, c](int done, double sc) { return progress.update(c, done, sc); };
-        if (lbfgs_filtered) mine.filtered_target = in.given[std::size_t(c)].cast<float>();
+        mine.progress = [&progress, &failed, c](int done, double sc) { return progress.update(c, done, sc) && !failed; };
+        if (fit_filtered) mine.filtered_target = in.given[std::size_t(c)].cast<float>();
         out.runs[std::size_t(c)] = reconstruct(mine, in.magnitude[std::size_t(c)], stft);
       } catch (...) {
-        std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
+        fail(std::current_exception());
       }
     }
   };
@@ -233,7 +259,11 @@ Outcome run_algorithm(const InvertOptions& o, const std::string& algo, const Inp
     worker();
   } else {
     std::vector<std::thread> pool;
-    for (int t = 0; t < n_threads; ++t) pool.emplace_back(worker);
+    try {
+      for (int t = 0; t < n_threads; ++t) pool.emplace_back(worker);
+    } catch (...) {  // a thread that cannot start: the ones running finish, then the error
+      fail(std::current_exception());
+    }
     for (std::thread& t : pool) t.join();
   }
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count() + in.inverse_seconds;
@@ -260,19 +290,23 @@ std::vector<std::string> algorithm_list(const std::string& spec) {
   }
   for (std::size_t pos = 0; pos <= spec.size();) {
     const auto comma = std::min(spec.find(',', pos), spec.size());
-    names.push_back(spec.substr(pos, comma - pos));
-    algorithm(names.back());  // throws for an unknown name
+    const std::string name = spec.substr(pos, comma - pos);
+    algorithm(name);  // throws for an unknown name
+    if (std::find(names.begin(), names.end(), name) != names.end())
+      throw UsageError("--algo " + spec + " names " + name + " twice");
+    names.push_back(name);
     pos = comma + 1;
   }
   return names;
 }
 
-/// Refuses an option that means nothing to any of the algorithms asked for, instead of ignoring
-/// it (with several algorithms, each uses the options it takes).
+/// Refuses an option that means nothing here, instead of ignoring it: an algorithm option none of
+/// the algorithms asked for takes (with several algorithms, each uses the options it takes), a
+/// filterbank option without that filterbank, a .npy option with audio input.
 void check_applicable(const InvertOptions& o, const std::vector<std::string>& names) {
   const std::pair<const char*, bool AlgorithmInfo::*> rules[] = {
-      {"init", &AlgorithmInfo::init},         {"seed", &AlgorithmInfo::init}, {"momentum", &AlgorithmInfo::momentum},
-      {"look-ahead", &AlgorithmInfo::look_ahead}, {"rho", &AlgorithmInfo::rho},  {"tol", &AlgorithmInfo::tol}};
+      {"init", &AlgorithmInfo::init}, {"seed", &AlgorithmInfo::seed}, {"momentum", &AlgorithmInfo::momentum},
+      {"look-ahead", &AlgorithmInfo::look_ahead}, {"rho", &AlgorithmInfo::rho}, {"tol", &AlgorithmInfo::tol}};
   auto refuse_unless = [&](const char* option, auto&& applies) {
     if (!o.given.count(option)) return;
     for (const std::string& name : names)
@@ -281,6 +315,13 @@ void check_applicable(const InvertOptions& o, const std::vector<std::string>& na
   };
   refuse_unless("iters", [](const AlgorithmInfo& a) { return a.default_iters > 0; });
   for (const auto& [option, field] : rules) refuse_unless(option, [f = field](const AlgorithmInfo& a) { return a.*f; });
+  check_stft_options(o.stft, o.given);
+  check_filter_options(o.filter, o.given);
+  if (o.given.count("inverse") && !o.filter.filtered()) throw UsageError("--inverse applies with --mel or --bark");
+  if (!is_npy(o.input)) {
+    for (const char* option : {"log", "log-floor", "length"})
+      if (o.given.count(option)) throw UsageError(std::string("--") + option + " applies to a .npy IN, not to audio");
+  }
 }
 
 std::string replace_algo(std::string path, const std::string& algo) {
@@ -319,10 +360,9 @@ nlohmann::json report(const InvertOptions& o, const Outcome& r, const Input& in,
     }
   }
   if (a.default_iters > 0) p[r.algo == "rtisi-la" ? "iters_per_frame" : "max_iter"] = o.iters > 0 ? o.iters : a.default_iters;
-  if (a.init) {
-    p["init"] = o.init;
-    p["seed"] = o.seed;
-  }
+  if (a.init) p["init"] = o.init;
+  if (a.seed) p["seed"] = o.seed;
+  if (o.filter.log != "none") p["log_floor"] = o.filter.log_floor;
   if (a.momentum) p["momentum"] = o.momentum;
   if (a.look_ahead) {  // resolved as the algorithm resolves -1
     const int win = stft.win_length > 0 ? stft.win_length : stft.n_fft;
@@ -352,42 +392,50 @@ int run_invert(const InvertOptions& o) {
   require_extension(replace_algo(o.output, "x"), ".wav", "OUT");
   o.filter.validate();
   if (o.threads < 1) throw UsageError("--threads " + std::to_string(o.threads) + ": expected at least 1");
-  if (o.iters < 0) throw UsageError("--iters " + std::to_string(o.iters) + ": expected at least 1");
+  if (o.iters < 0) throw UsageError("--iters " + std::to_string(o.iters) + ": expected 0 (the default) or more");
+  if (o.length < 0) throw UsageError("--length " + std::to_string(o.length) + ": expected 0 (natural) or more");
+  if (o.sample_rate < 0) throw UsageError("--sample-rate " + std::to_string(o.sample_rate) + ": expected > 0");
+  if (o.look_ahead < -1) throw UsageError("--look-ahead " + std::to_string(o.look_ahead) + ": expected -1 or more");
   const std::vector<std::string> names = algorithm_list(o.algo);
   if (names.size() > 1 && o.output.find("{algo}") == std::string::npos)
     throw UsageError("OUT '" + o.output + "' must contain {algo} when several algorithms run");
   check_applicable(o, names);
   parse_init(o.init);
+  for (const std::string& name : names) validate(settings_for(o, name));  // before anything runs
   const specinv::StftParams stft = o.stft.params();
 
-  // Every output name is checked before the first (possibly long) run.
+  // Every output is written under a temporary name and renamed once every algorithm has run: a
+  // failure anywhere leaves no file behind.
   std::vector<std::unique_ptr<OutputFile>> files;
   for (const std::string& name : names) files.push_back(std::make_unique<OutputFile>(replace_algo(o.output, name)));
   const Input in = prepare(o, stft);
 
+  std::vector<std::string> lines;
   for (std::size_t i = 0; i < names.size(); ++i) {
     Outcome r = run_algorithm(o, names[i], in, stft);
     r.output = replace_algo(o.output, names[i]);
     Eigen::MatrixXd samples(r.runs[0].signal.size(), Eigen::Index(r.runs.size()));
     for (std::size_t c = 0; c < r.runs.size(); ++c) samples.col(Eigen::Index(c)) = r.runs[c].signal.cast<double>();
-    examples::write_wav(files[i]->temporary(), samples, in.sample_rate);
-    files[i]->commit();
+    files[i]->write([&](const std::string& path) { examples::write_wav(path, samples, in.sample_rate); });
     const nlohmann::json j = report(o, r, in, stft);
     if (o.json) {
-      std::printf("%s\n", j.dump().c_str());
+      lines.push_back(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
-      if (i == 0) {  // only now: a run that fails prints nothing but its error
-        const std::string column = o.filter.filtered() ? std::string(o.filter.kind()) + " SC dB" : "";
-        std::printf("%s\n%-10s %10s %9s %*s%9s %10s  %s\n", in.description.c_str(), "algorithm", "iterations", "SC dB",
-                    column.empty() ? 0 : 13, column.c_str(), "seconds", "real-time", "output");
-      }
       char filtered[16] = "";
       if (o.filter.filtered()) std::snprintf(filtered, sizeof filtered, "%13.2f", r.filtered_sc.db());
-      std::printf("%-10s %10d %9.2f %s%9.3f %9.1fx  %s\n", names[i].c_str(), j["iterations"].get<int>(), r.sc.db(),
-                  filtered, r.seconds, j["real_time_factor"].get<double>(), r.output.c_str());
+      char row[512];
+      std::snprintf(row, sizeof row, "%-10s %10d %9.2f %s%9.3f %9.1fx  %s", names[i].c_str(), j["iterations"].get<int>(),
+                    r.sc.db(), filtered, r.seconds, j["real_time_factor"].get<double>(), r.output.c_str());
+      lines.push_back(row);
     }
-    std::fflush(stdout);
   }
+  for (const auto& file : files) file->commit();
+  if (!o.json) {
+    const std::string column = o.filter.filtered() ? std::string(o.filter.kind()) + " SC dB" : "";
+    std::printf("%s\n%-10s %10s %9s %*s%9s %10s  %s\n", in.description.c_str(), "algorithm", "iterations", "SC dB",
+                column.empty() ? 0 : 13, column.c_str(), "seconds", "real-time", "output");
+  }
+  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
   return 0;
 }
 

@@ -4,10 +4,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <specinv/filterbank/bark.hpp>
@@ -65,14 +68,42 @@ void FilterOptions::validate() const {
 
 Eigen::MatrixXd FilterOptions::filterbank(int n_freqs, int sample_rate) const {
   const double top = f_max > 0 ? f_max : double(sample_rate / 2);
-  if (mel > 0)
-    return specinv::mel_filterbank<double>(n_freqs, f_min, top, mel, sample_rate,
-                                           mel_norm == "slaney" ? specinv::MelNorm::slaney : specinv::MelNorm::none,
-                                           mel_scale == "slaney" ? specinv::MelScale::slaney : specinv::MelScale::htk);
-  const specinv::BarkScale scale = bark_scale == "schroeder" ? specinv::BarkScale::schroeder
-                                   : bark_scale == "wang"    ? specinv::BarkScale::wang
-                                                             : specinv::BarkScale::traunmuller;
-  return specinv::bark_filterbank<double>(n_freqs, f_min, top, bark, sample_rate, scale);
+  Eigen::MatrixXd fb;
+  if (mel > 0) {
+    fb = specinv::mel_filterbank<double>(n_freqs, f_min, top, mel, sample_rate,
+                                         mel_norm == "slaney" ? specinv::MelNorm::slaney : specinv::MelNorm::none,
+                                         mel_scale == "slaney" ? specinv::MelScale::slaney : specinv::MelScale::htk);
+  } else {
+    const specinv::BarkScale scale = bark_scale == "schroeder" ? specinv::BarkScale::schroeder
+                                     : bark_scale == "wang"    ? specinv::BarkScale::wang
+                                                               : specinv::BarkScale::traunmuller;
+    fb = specinv::bark_filterbank<double>(n_freqs, f_min, top, bark, sample_rate, scale);
+  }
+  // torchaudio only warns; inverting through an all-zero filter cannot work, so it is refused.
+  const specinv::FilterbankInfo info = specinv::inspect_filterbank(fb);
+  if (!info.ok())
+    throw UsageError("--" + std::string(kind()) + " " + std::to_string(n_filters()) + " with " +
+                     std::to_string(n_freqs) + " frequency bins at " + std::to_string(sample_rate) + " Hz leaves " +
+                     std::to_string(info.empty_filters.size()) +
+                     " filters all zero: use fewer filters, a larger --n-fft or a wider --f-min/--f-max");
+  return fb;
+}
+
+void check_stft_options(const StftOptions& stft, const std::set<std::string>& given) {
+  if (given.count("kaiser-beta") && stft.window != "kaiser") throw UsageError("--kaiser-beta applies with --window kaiser");
+  if (given.count("pad-mode") && stft.no_center) throw UsageError("--pad-mode applies to centred frames, not with --no-center");
+}
+
+void check_filter_options(const FilterOptions& filter, const std::set<std::string>& given) {
+  auto needs = [&](const char* option, bool present, const char* what) {
+    if (given.count(option) && !present) throw UsageError(std::string("--") + option + " applies with " + what);
+  };
+  for (const char* option : {"f-min", "f-max"}) needs(option, filter.filtered(), "--mel or --bark");
+  for (const char* option : {"mel-scale", "mel-norm"}) needs(option, filter.mel > 0, "--mel");
+  needs("bark-scale", filter.bark > 0, "--bark");
+  needs("log-floor", filter.log != "none", "--log");
+  if (filter.f_min < 0) throw UsageError("--f-min " + std::to_string(filter.f_min) + ": expected >= 0 Hz");
+  if (filter.f_max < 0) throw UsageError("--f-max " + std::to_string(filter.f_max) + ": expected > 0 Hz, or 0 for sample_rate / 2");
 }
 
 Audio read_audio(const std::string& path) {
@@ -108,7 +139,11 @@ OutputFile::OutputFile(std::string path) : m_path(std::move(path)) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) throw UsageError(m_path + ": directory '" + dir.string() + "' does not exist");
   if (std::filesystem::is_directory(target, ec)) throw UsageError(m_path + ": is a directory");
-  m_temporary = (dir / ("." + target.filename().string() + ".specinv-" + std::to_string(::getpid()) + ".tmp")).string();
+  static int count = 0;  // several outputs of one process
+  m_temporary = (dir / (".specinv-" + std::to_string(::getpid()) + "-" + std::to_string(count++) + ".tmp")).string();
+  const int fd = ::open(m_temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) throw UsageError("cannot write '" + m_path + "': " + std::strerror(errno));
+  ::close(fd);
 }
 
 OutputFile::~OutputFile() {

@@ -14,8 +14,9 @@
 
 namespace cli {
 
-specinv::Reconstruction<float> reconstruct_lbfgs(const RunSettings& s, const Eigen::MatrixXf& magnitude,
-                                                 const specinv::StftParams& stft) {
+namespace {
+
+specinv::LbfgsParams lbfgs_params(const RunSettings& s) {
   specinv::LbfgsParams p;
   p.max_iter = s.iters > 0 ? s.iters : algorithm("lbfgs").default_iters;
   p.tol = s.tol;
@@ -23,11 +24,21 @@ specinv::Reconstruction<float> reconstruct_lbfgs(const RunSettings& s, const Eig
   p.length = s.length;
   p.init = parse_init(s.init);
   if (s.progress) p.callback = s.progress;
-  if (s.filtered_target.size() > 0) {  // fit F^T |STFT x|^2 to the mel / bark target itself
+  if (s.filterbank.size() > 0) {  // fit F^T |STFT x|^2 to the mel / bark target itself
     p.representation = specinv::Representation::mel;
     p.filterbank = s.filterbank;
-    return specinv::lbfgs<float>(s.filtered_target, stft, p);
   }
+  return p;
+}
+
+}  // namespace
+
+void validate_lbfgs(const RunSettings& s) { lbfgs_params(s).validate(); }
+
+specinv::Reconstruction<float> reconstruct_lbfgs(const RunSettings& s, const Eigen::MatrixXf& magnitude,
+                                                 const specinv::StftParams& stft) {
+  const specinv::LbfgsParams p = lbfgs_params(s);
+  if (p.representation == specinv::Representation::mel) return specinv::lbfgs<float>(s.filtered_target, stft, p);
   return specinv::lbfgs<float>(magnitude, stft, p);
 }
 

@@ -9,9 +9,13 @@
 
 #include <cstdio>
 #include <exception>
+#include <mutex>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
+#include <specinv/core/warning.hpp>
 #include <specinv/version.hpp>
 
 #include "algorithms.hpp"
@@ -61,6 +65,25 @@ std::string algorithm_help() {
     if (a.default_iters > 0) text += " (" + std::to_string(a.default_iters) + " iterations by default)";
   }
   return text;
+}
+
+/// The library's warnings (e.g. a mel filter that is all zero), printed only once the command
+/// has succeeded: a failing command prints its one error line and nothing else.
+std::mutex warnings_mutex;
+std::vector<std::string> warnings;
+
+void collect_warning(const char* message) {
+  std::lock_guard<std::mutex> lock(warnings_mutex);
+  warnings.emplace_back(message);
+}
+
+/// The options given on the command line, by long name.
+std::set<std::string> given_options(const CLI::App& cmd) {
+  std::set<std::string> given;
+  for (const CLI::Option* option : cmd.get_options())
+    if (option->count() > 0)
+      for (const std::string& name : option->get_lnames()) given.insert(name);
+  return given;
 }
 
 /// One line: CLI11's messages and exceptions may contain newlines.
@@ -151,17 +174,24 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "specinv: error: %s (see specinv --help)\n", one_line(e.what()).c_str());
     return 2;
   }
+  specinv::set_warning_handler(collect_warning);
+  int status = 0;
   try {
     if (invert->parsed()) {
-      for (const CLI::Option* option : invert->get_options())
-        if (option->count() > 0)
-          for (const std::string& name : option->get_lnames()) inv.given.insert(name);
-      return cli::run_invert(inv);
+      inv.given = given_options(*invert);
+      status = cli::run_invert(inv);
+    } else if (stft->parsed()) {
+      st.given = given_options(*stft);
+      status = cli::run_stft(st);
+    } else {
+      cmp.given = given_options(*compare);
+      status = cli::run_compare(cmp);
     }
-    if (stft->parsed()) return cli::run_stft(st);
-    return cli::run_compare(cmp);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "specinv: error: %s\n", one_line(e.what()).c_str());
     return 2;
   }
+  std::lock_guard<std::mutex> lock(warnings_mutex);
+  for (const std::string& w : warnings) std::fprintf(stderr, "specinv: warning: %s\n", w.c_str());
+  return status;
 }

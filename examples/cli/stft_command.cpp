@@ -95,6 +95,8 @@ Eigen::MatrixXf analyse(const Eigen::VectorXd& channel, const specinv::StftParam
 int run_stft(const StftCommandOptions& o) {
   require_extension(o.output, ".npy", "OUT");
   o.filter.validate();
+  check_stft_options(o.stft, o.given);
+  check_filter_options(o.filter, o.given);
   const bool real = o.magnitude || o.filter.filtered();
   if (!real && (o.filter.power > 0 || o.filter.log != "none"))
     throw UsageError("--power and --log apply to a magnitude: add --magnitude, --mel or --bark");
@@ -103,8 +105,10 @@ int run_stft(const StftCommandOptions& o) {
   const specinv::StftParams stft = o.stft.params();
   const Audio audio = read_audio(o.input);
   OutputFile out(o.output);
-  const std::vector<Eigen::Index> shape = o.dtype == "float32" ? write<float>(o, audio, stft, out.temporary())
-                                                               : write<double>(o, audio, stft, out.temporary());
+  std::vector<Eigen::Index> shape;
+  out.write([&](const std::string& path) {
+    shape = o.dtype == "float32" ? write<float>(o, audio, stft, path) : write<double>(o, audio, stft, path);
+  });
   out.commit();
   const std::string what = !real ? "complex STFT"
                            : o.filter.filtered()

@@ -46,8 +46,8 @@ inline void write_wav(const std::string& path, const Eigen::MatrixXd& samples, i
   if (!file) throw std::runtime_error("cannot write '" + path + "': " + sf_strerror(nullptr));
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> interleaved = samples;
   const sf_count_t put = sf_writef_double(file, interleaved.data(), interleaved.rows());
-  sf_close(file);
-  if (put != interleaved.rows()) throw std::runtime_error("short write to '" + path + "'");
+  const int closed = sf_close(file);  // writes the header's final sizes
+  if (put != interleaved.rows() || closed != 0) throw std::runtime_error("short write to '" + path + "'");
 }
 
 }  // namespace examples

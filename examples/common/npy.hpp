@@ -132,7 +132,9 @@ inline std::string header_value(const std::string& header, const std::string& ke
     return end == std::string::npos ? "" : header.substr(begin, end - begin + 1);
   }
   end = header.find_first_of(",}", begin);
-  return header.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+  std::string value = header.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+  while (!value.empty() && value.back() == ' ') value.pop_back();
+  return value;
 }
 
 }  // namespace detail
@@ -179,9 +181,22 @@ inline NpyArray read_npy(const std::string& path) {
     if (comma == std::string::npos) break;
     pos = comma + 1;
   }
-  a.data.resize(std::size_t(a.size()) * a.item_size());
+  // The payload size, checked against overflow and against what the file holds before allocating.
+  std::uint64_t bytes = a.item_size();
+  for (const Eigen::Index s : a.shape) {
+    if (s != 0 && bytes > (std::uint64_t(1) << 62) / std::uint64_t(s)) fail("shape " + shape + " is too large");
+    bytes *= std::uint64_t(s);
+  }
+  const std::streamoff start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::uint64_t available = std::uint64_t(in.tellg() - start);
+  if (bytes > available)
+    fail("truncated: shape " + shape + " needs " + std::to_string(bytes) + " bytes of data, the file has " +
+         std::to_string(available));
+  in.seekg(start);
+  a.data.resize(std::size_t(bytes));
   in.read(a.data.data(), std::streamsize(a.data.size()));
-  if (!in) fail("truncated: the header promises " + std::to_string(a.data.size()) + " bytes of data");
+  if (!in) fail("cannot read the data");
   return a;
 }
 
