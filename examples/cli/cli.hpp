@@ -18,6 +18,11 @@
 #include <specinv/core.hpp>
 #include <specinv/stft/params.hpp>
 
+namespace specinv {
+struct MelParams;   // filterbank/mel.hpp
+struct BarkParams;  // filterbank/bark.hpp
+}  // namespace specinv
+
 namespace cli {
 
 /// A problem with the command line or the input files: one line on stderr, exit code 2.
@@ -58,7 +63,11 @@ struct FilterOptions {
   double resolved_power() const { return power > 0 ? power : filtered() ? 2.0 : 1.0; }
   /// Checks the combination (--mel with --bark, a bad --log...); throws UsageError.
   void validate() const;
-  /// The (n_freqs, n_filters) filterbank for this sample rate.
+  /// The library's options for --mel / --bark at this sample rate.
+  specinv::MelParams mel_params(int sample_rate) const;
+  specinv::BarkParams bark_params(int sample_rate) const;
+  /// The (n_freqs, n_filters) filterbank for this sample rate; throws UsageError if a filter is
+  /// all zero.
   Eigen::MatrixXd filterbank(int n_freqs, int sample_rate) const;
 };
 

@@ -66,18 +66,38 @@ void FilterOptions::validate() const {
     throw UsageError("unknown --bark-scale '" + bark_scale + "': expected traunmuller, schroeder or wang");
 }
 
+specinv::MelParams FilterOptions::mel_params(int sample_rate) const {
+  specinv::MelParams p;
+  p.sample_rate = sample_rate;
+  p.n_mels = mel;
+  p.f_min = f_min;
+  p.f_max = f_max;
+  p.norm = mel_norm == "slaney" ? specinv::MelNorm::slaney : specinv::MelNorm::none;
+  p.mel_scale = mel_scale == "slaney" ? specinv::MelScale::slaney : specinv::MelScale::htk;
+  return p;
+}
+
+specinv::BarkParams FilterOptions::bark_params(int sample_rate) const {
+  specinv::BarkParams p;
+  p.sample_rate = sample_rate;
+  p.n_barks = bark;
+  p.f_min = f_min;
+  p.f_max = f_max;
+  p.bark_scale = bark_scale == "schroeder" ? specinv::BarkScale::schroeder
+                 : bark_scale == "wang"    ? specinv::BarkScale::wang
+                                           : specinv::BarkScale::traunmuller;
+  return p;
+}
+
 Eigen::MatrixXd FilterOptions::filterbank(int n_freqs, int sample_rate) const {
-  const double top = f_max > 0 ? f_max : double(sample_rate / 2);
+  const double top = f_max > 0 ? f_max : double(sample_rate / 2);  // torchaudio's f_max=None
   Eigen::MatrixXd fb;
   if (mel > 0) {
-    fb = specinv::mel_filterbank<double>(n_freqs, f_min, top, mel, sample_rate,
-                                         mel_norm == "slaney" ? specinv::MelNorm::slaney : specinv::MelNorm::none,
-                                         mel_scale == "slaney" ? specinv::MelScale::slaney : specinv::MelScale::htk);
+    const specinv::MelParams p = mel_params(sample_rate);
+    fb = specinv::mel_filterbank<double>(n_freqs, p.f_min, top, p.n_mels, sample_rate, p.norm, p.mel_scale);
   } else {
-    const specinv::BarkScale scale = bark_scale == "schroeder" ? specinv::BarkScale::schroeder
-                                     : bark_scale == "wang"    ? specinv::BarkScale::wang
-                                                               : specinv::BarkScale::traunmuller;
-    fb = specinv::bark_filterbank<double>(n_freqs, f_min, top, bark, sample_rate, scale);
+    const specinv::BarkParams p = bark_params(sample_rate);
+    fb = specinv::bark_filterbank<double>(n_freqs, p.f_min, top, p.n_barks, sample_rate, p.bark_scale);
   }
   // torchaudio only warns; inverting through an all-zero filter cannot work, so it is refused.
   const specinv::FilterbankInfo info = specinv::inspect_filterbank(fb);

@@ -23,27 +23,8 @@ specinv::Magnitude<T> represent(const Eigen::VectorXd& channel, const specinv::S
                                 const FilterOptions& filter, int sample_rate) {
   const specinv::Signal<T> x = channel.cast<T>();
   const double power = filter.resolved_power();
-  if (filter.mel > 0) {
-    specinv::MelParams mel;
-    mel.sample_rate = sample_rate;
-    mel.n_mels = filter.mel;
-    mel.f_min = filter.f_min;
-    mel.f_max = filter.f_max;
-    mel.norm = filter.mel_norm == "slaney" ? specinv::MelNorm::slaney : specinv::MelNorm::none;
-    mel.mel_scale = filter.mel_scale == "slaney" ? specinv::MelScale::slaney : specinv::MelScale::htk;
-    return specinv::MelSpectrogram<T>(stft, mel, power)(x);
-  }
-  if (filter.bark > 0) {
-    specinv::BarkParams bark;
-    bark.sample_rate = sample_rate;
-    bark.n_barks = filter.bark;
-    bark.f_min = filter.f_min;
-    bark.f_max = filter.f_max;
-    bark.bark_scale = filter.bark_scale == "schroeder" ? specinv::BarkScale::schroeder
-                      : filter.bark_scale == "wang"    ? specinv::BarkScale::wang
-                                                       : specinv::BarkScale::traunmuller;
-    return specinv::BarkSpectrogram<T>(stft, bark, power)(x);
-  }
+  if (filter.mel > 0) return specinv::MelSpectrogram<T>(stft, filter.mel_params(sample_rate), power)(x);
+  if (filter.bark > 0) return specinv::BarkSpectrogram<T>(stft, filter.bark_params(sample_rate), power)(x);
   const specinv::Magnitude<T> magnitude = specinv::Stft<T>(stft).forward(x).cwiseAbs();
   if (power == 1.0) return magnitude;
   return magnitude.array().pow(T(power)).matrix();
