@@ -159,9 +159,14 @@ threads_same_result)
   sc_one=$(json_number spectral_convergence_db)
   ok invert "$data/stereo.flac" two.wav --algo fgla --threads 2 --json
   the_same "$(json_number spectral_convergence_db)" "$sc_one" "SC with 2 threads and with 1"
-  # Not bit for bit: FFTW_MEASURE may pick other kernels from run to run (fft/fftw.hpp).
-  ok compare one.wav two.wav --json
-  at_least "$(json_number snr_db)" 60 "SNR dB of 2 threads' output against 1 thread's"
+  # Bit for bit only when FFTW_MEASURE picked the same kernels in both runs (fft/fftw.hpp); an
+  # identical file has an infinite SNR, which the JSON writes as null.
+  if cmp -s one.wav two.wav; then
+    echo "2 threads wrote the same samples as 1"
+  else
+    ok compare one.wav two.wav --json
+    at_least "$(json_number snr_db)" 60 "SNR dB of 2 threads' output against 1 thread's"
+  fi
   ;;
 ogg_input)
   ok invert "$data/speech.ogg" out.wav --algo fgla --json
