@@ -2,9 +2,12 @@
 // Phase recovery on every corpus clip, in PEERS.md's setup: mono 22050 Hz clip, float32, STFT
 // n_fft 1024, hop 256, periodic Hann, center, reflect; target |STFT(x)|; one thread.
 //
+//   floor      FFTW r2c + c2r of every frame, one batched plan each: what one iteration cannot
+//              go below (ms_per_iter is one r2c + c2r pass)
 //   gla        griffin_lim, momentum 0, 100 iterations, zero-phase start, length = the clip's
 //              (torchaudio's griffinlim is called with it)       (PEERS ta_gla)
 //   fgla       griffin_lim, momentum 0.99, 100 iterations, zero phase     (PEERS ta_fgla)
+//   fgla_2t    fgla with threads = 2 (wall time)
 //   fgla_pi    griffin_lim, momentum 0.99, 100 iterations, phase_init start
 //   fgla_pghi  griffin_lim, momentum 0.99, 100 iterations, Init::pghi start
 //   legla_pghi legla (FleGLA), momentum 0.99, 100 iterations, Init::pghi start
@@ -22,7 +25,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
+#include <complex>
+#include <mutex>
 #include <map>
 #include <string>
 #include <vector>
@@ -92,12 +98,52 @@ void measure(benchmark::State& state, const std::string& name, int iterations, R
   state.counters["frames"] = double(c.target.cols());
 }
 
+#if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW
+/// The floor of one Griffin-Lim iteration: FFTW's r2c then c2r of every frame of the clip, each
+/// one batched plan over all frames (FFTW_MEASURE, as the library plans), nothing else.
+void floor(benchmark::State& state, const std::string& name) {
+  using Api = specinv::detail::FftwApi<float>;
+  const int n = 1024, frames = int(clip(name).target.cols()), bins = n / 2 + 1;
+  specinv::detail::AlignedArray<float> time(Eigen::Index(n) * frames);
+  specinv::detail::AlignedArray<std::complex<float>> freq(Eigen::Index(bins) * frames);
+  Api::plan r2c, c2r;
+  {
+    std::lock_guard<std::mutex> lock(specinv::detail::fftw_planner_mutex());
+    r2c = Api::r2c(n, frames, time.data(), n, freq.data(), bins, FFTW_MEASURE);
+    c2r = Api::c2r(n, frames, freq.data(), bins, time.data(), n, FFTW_MEASURE);
+  }
+  const specinv::Signal<float> x = clip(name).signal.cast<float>();
+  for (int t = 0; t < frames; ++t)  // real frames of the clip (any data would do)
+    for (int m = 0; m < n; ++m) time[Eigen::Index(t) * n + m] = x[std::min<Eigen::Index>(x.size() - 1, t * 256 + m)];
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    Api::execute(r2c, time.data(), freq.data());
+    Api::execute(c2r, freq.data(), time.data());
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    benchmark::DoNotOptimize(time.data());
+    // c2r scales by n: bring the frames back so that every pass transforms the same numbers
+    for (Eigen::Index i = 0; i < time.size(); ++i) time[i] *= 1.0f / float(n);
+  }
+  state.counters["ms_per_iter"] = 1e3 * seconds / double(state.iterations());
+  state.counters["frames"] = frames;
+  std::lock_guard<std::mutex> lock(specinv::detail::fftw_planner_mutex());
+  Api::destroy(r2c);
+  Api::destroy(c2r);
+}
+#endif
+
 void register_all() {
   const specinv::StftParams stft = stft_params();
   for (const std::string& name : clips()) {
-    auto gla = [stft](double momentum, specinv::Init init) {
-      return [stft, momentum, init](const specinv::Magnitude<float>& mag, Eigen::Index samples) {
+#if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW
+    benchmark::RegisterBenchmark(("floor/" + name).c_str(), [name](benchmark::State& s) { floor(s, name); })
+        ->Unit(benchmark::kMillisecond);
+#endif
+    auto gla = [stft](double momentum, specinv::Init init, int threads = 1) {
+      return [stft, momentum, init, threads](const specinv::Magnitude<float>& mag, Eigen::Index samples) {
         specinv::GriffinLimParams p;
+        p.threads = threads;
         p.length = samples;  // torchaudio's griffinlim is called with the clip's length (PEERS.md)
         p.max_iter = 100;
         p.momentum = momentum;
@@ -112,6 +158,9 @@ void register_all() {
     benchmark::RegisterBenchmark(("fgla/" + name).c_str(), [name, f = gla(0.99, specinv::Init::zero_phase)](
                                                                benchmark::State& s) { measure(s, name, 100, f); })
         ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("fgla_2t/" + name).c_str(), [name, f = gla(0.99, specinv::Init::zero_phase, 2)](
+                                                                  benchmark::State& s) { measure(s, name, 100, f); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime();
     benchmark::RegisterBenchmark(("fgla_pi/" + name).c_str(), [name, f = gla(0.99, specinv::Init::phase_init)](
                                                                   benchmark::State& s) { measure(s, name, 100, f); })
         ->Unit(benchmark::kMillisecond);

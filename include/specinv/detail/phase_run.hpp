@@ -6,6 +6,7 @@
 /// frames, the projection onto a target magnitude, the checked start and output length, and the
 /// bodies of the by-value and batched free functions.
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstddef>
@@ -24,19 +25,28 @@
 namespace specinv::detail {
 
 /// \brief Metric sums of |s| against `target` over n bins, with |z| as sqrt(re^2 + im^2) (no
-/// hypot: this runs inside iteration loops). Accumulates in double.
+/// hypot: this runs inside iteration loops). Computed and accumulated in double, in chunks of 64
+/// bins whose squares, square roots and sums vectorise (Eigen's packet sqrt; std::sqrt in a loop
+/// keeps GCC on the scalar errno path).
 template <class T>
 MagnitudeSums magnitude_sums(const std::complex<T>* s, const T* target, Index n) noexcept {
+  constexpr Index chunk = 64;
+  using Array = Eigen::Array<double, chunk, 1>;
   const T* v = reinterpret_cast<const T*>(s);
   double error2 = 0, estimate2 = 0, target2 = 0;
-  for (Index i = 0; i < n; ++i) {
-    const double re = v[2 * i], im = v[2 * i + 1];
-    const double e2 = re * re + im * im;
-    const double e = std::sqrt(e2);
-    const double t = target[i];
-    error2 += (e - t) * (e - t);
-    estimate2 += e2;
-    target2 += t * t;
+  Array e2, t;
+  for (Index i0 = 0; i0 < n; i0 += chunk) {
+    const Index m = std::min(chunk, n - i0);
+    for (Index i = 0; i < m; ++i) {
+      const double re = v[2 * (i0 + i)], im = v[2 * (i0 + i) + 1];
+      e2[i] = re * re + im * im;
+      t[i] = target[i0 + i];
+    }
+    const auto e2m = e2.head(m);
+    const auto tm = t.head(m);
+    error2 += (e2m.sqrt() - tm).square().sum();
+    estimate2 += e2m.sum();
+    target2 += tm.square().sum();
   }
   MagnitudeSums out;
   out.error2 = error2;
@@ -49,11 +59,52 @@ MagnitudeSums magnitude_sums(const std::complex<T>* s, const T* target, Index n)
 /// \brief In place over n bins: norm2[i] (a squared modulus) becomes mag[i] / (sqrt(norm2[i]) +
 /// 1e-16), the factor that puts a bin on the target magnitude. Eigen's packet sqrt vectorises
 /// where std::sqrt in a loop does not (GCC keeps the errno path without -fno-math-errno).
+///
+/// In float, when every norm2 of the frame is at least 1e-16 (|z| >= 1e-8, where the 1e-16 is
+/// below half an ulp of |z|), the factor is mag * rsqrt(norm2): the SIMD reciprocal square root
+/// refined by a Newton step (Eigen's fast path), within about an ulp of the exact quotient and
+/// with no division. Otherwise, and always in double, the exact expression.
 template <class T>
 void magnitude_scale(const T* mag, T* norm2, Index n) noexcept {
   using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
   Eigen::Map<Array> v(norm2, n);
-  v = Eigen::Map<const Array>(mag, n) / (v.sqrt() + T(1e-16));
+  const Eigen::Map<const Array> m(mag, n);
+  if constexpr (std::is_same_v<T, float>) {
+    if (v.minCoeff() >= 1e-16f) {
+      v = m * v.rsqrt();
+      return;
+    }
+  }
+  v = m / (v.sqrt() + T(1e-16));
+}
+
+/// \brief The projection of one frame onto the target magnitude, with FGLA's inertia: with s the
+/// rebuilt spectrum R and p the memory (the previous R), A = R - c p, p = R, s = |S| A / (|A| +
+/// 1e-16); without `Accelerated`, A = R and p is not used. n2: n bins of scratch. Three loops that
+/// vectorise: A and |A|^2 (and the memory), the factor (magnitude_scale), A times the factor.
+template <bool Accelerated, class T>
+void project_frame(std::complex<T>* spectrum, std::complex<T>* memory, const T* mag, T c, Index n,
+                   T* n2) noexcept {
+  T* s = reinterpret_cast<T*>(spectrum);
+  if constexpr (Accelerated) {
+    T* p = reinterpret_cast<T*>(memory);
+    for (Index i = 0; i < n; ++i) {
+      const T rr = s[2 * i], ri = s[2 * i + 1];
+      const T ar = rr - c * p[2 * i], ai = ri - c * p[2 * i + 1];
+      p[2 * i] = rr;
+      p[2 * i + 1] = ri;
+      s[2 * i] = ar;
+      s[2 * i + 1] = ai;
+      n2[i] = ar * ar + ai * ai;
+    }
+  } else {
+    for (Index i = 0; i < n; ++i) n2[i] = s[2 * i] * s[2 * i] + s[2 * i + 1] * s[2 * i + 1];
+  }
+  magnitude_scale<T>(mag, n2, n);
+  for (Index i = 0; i < n; ++i) {
+    s[2 * i] *= n2[i];
+    s[2 * i + 1] *= n2[i];
+  }
 }
 
 /// Metric sums of a whole spectrogram (bins, frames) against the target magnitude.

@@ -22,7 +22,8 @@
 /// `init` of every specinv algorithm is Init::zero_phase.
 ///
 /// Cost per iteration: one forward and one inverse STFT (a real FFT pair of n_fft per frame) plus
-/// one pass over four (n_fft / 2 + 1) x frames spectrograms (R, X, U, Y).
+/// one pass over two stored (n_fft / 2 + 1) x frames spectrograms (X, U), fused with the FFTs
+/// (detail/fused_stft.hpp).
 ///
 /// References: Y. Masuyama, K. Yatabe, Y. Oikawa, "Griffin-Lim like phase recovery via
 /// alternating direction method of multipliers", IEEE Signal Processing Letters 26(1), 2019.
@@ -39,7 +40,9 @@
 
 #include "common.hpp"
 #include "init.hpp"
+#include "../detail/fused_stft.hpp"
 #include "../detail/phase_run.hpp"
+#include "../detail/thread_pool.hpp"
 #include "../core/types.hpp"
 #include "../detail/check.hpp"
 #include "../fft/backend.hpp"
@@ -83,20 +86,21 @@ class Admm {
   /// \param[in] params iteration options
   /// \throws specinv::invalid_argument naming the first invalid field
   explicit Admm(StftParams stft, AdmmParams params = {})
-      : m_params(validated(std::move(params))), m_stft(std::move(stft)) {
+      : m_params(validated(std::move(params))),
+        m_engine(std::move(stft), detail::resolved_threads(m_params.threads, "AdmmParams")) {
     m_monitor.reserve(m_params, m_params.max_iter);
   }
 
   /// The iteration options.
   const AdmmParams& params() const noexcept { return m_params; }
   /// The STFT parameters.
-  const StftParams& stft_params() const noexcept { return m_stft.params(); }
+  const StftParams& stft_params() const noexcept { return m_engine.params(); }
 
   /// \brief Samples a run on `frames` frames returns: `params().length` when given, else
   /// (frames - 1) * hop with center (torch.istft's default).
   /// \throws specinv::invalid_argument if frames < 1 or `length` changes the frame count
   Index output_length(Index frames) const {
-    return detail::reconstruction_length("Admm", m_stft.params(), frames, m_params.length);
+    return detail::reconstruction_length("Admm", m_engine.params(), frames, m_params.length);
   }
 
   /// The metric at every evaluation of the last run (every eval_every iterations).
@@ -128,80 +132,65 @@ class Admm {
     return p;
   }
 
+  using Complex = std::complex<T>;
+
   IterationReport run_from(const Eigen::Ref<const Magnitude<T>>& mag, const Eigen::Ref<const Spectrogram<T>>* initial,
                            Eigen::Ref<Signal<T>> out) {
     constexpr const char* where = "admm";
-    detail::checked_run_length<T>(where, m_stft.params(), m_params, mag, out.size());
+    detail::checked_run_length<T>(where, m_engine.params(), m_params, mag, out.size());
     if (initial) detail::check_initial<T>(where, mag, *initial);
+    m_engine.prepare(where, mag.cols(), out.size(), m_params.length);
     if (m_x.rows() != mag.rows() || m_x.cols() != mag.cols()) {
-      for (Spectrogram<T>* s : {&m_spec, &m_x, &m_u, &m_y}) s->resize(mag.rows(), mag.cols());
-      m_scale.resize(mag.rows());
+      m_x.resize(mag.rows(), mag.cols());
+      m_u.resize(mag.rows(), mag.cols());
     }
-    detail::projected_start<T>(where, m_params, mag, m_stft.params(), initial, m_x);
-    m_y = m_x;
-    m_u.setZero();
-    const std::optional<Index> length = m_params.length;
+    if (m_other.size() != out.size()) m_other.resize(out.size());
+    out.setZero();  // samples past the frames' reach (a long `length`) stay zero
+    m_other.setZero();
+    detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, m_x);
+    m_u.setZero();  // so Y = X + U = X_0
+    m_engine.synthesize_start(mag, &m_x, out.data());
+
     const T rho = T(m_params.rho);
     const T inv = T(1.0 / (1.0 + m_params.rho));
-
-    m_stft.inverse(m_y, out, length);
-    m_monitor.start(m_params);
-    int done = 0;
-    for (int k = 1; k <= m_params.max_iter; ++k) {
-      m_stft.forward(out, m_spec);
-      bool go_on = true;
-      if (m_monitor.due(k)) go_on = m_monitor.record(k, detail::spectrogram_sums<T>(m_spec, mag));
-      update(mag, rho, inv);
-      m_stft.inverse(m_y, out, length);
-      done = k;
-      if (!go_on) break;
-    }
-    m_stft.forward(out, m_spec);
-    IterationReport report;
-    report.iterations = done;
-    report.spectral_convergence_db = detail::sc_db(detail::spectrogram_sums<T>(m_spec, mag));
-    return report;
+    const Index bins = mag.rows();
+    auto update = [&](Index t, Complex* s, T* n) noexcept { update_frame(t, s, mag.col(t).data(), rho, inv, bins, n); };
+    return detail::fused_iterations(m_engine, m_monitor, m_params, m_params.max_iter, mag, out, m_other, update);
   }
 
-  /// One pass: Z = (rho Y + R) inv, U += X - Z, X = |S| (Z - U) / (|Z - U| + 1e-16), Y = X + U,
-  /// with R in m_spec and inv = 1 / (1 + rho). Per frame, three loops that vectorise (see
-  /// GriffinLim::update): Z, U, V = Z - U (into X) and |V|^2; the scale; then X and Y.
-  void update(const Eigen::Ref<const Magnitude<T>>& mag, T rho, T inv) noexcept {
-    const Index bins = m_x.rows();
-    T* n = m_scale.data();
-    for (Index t = 0; t < m_x.cols(); ++t) {
-      const T* r = reinterpret_cast<const T*>(m_spec.col(t).data());
-      T* x = reinterpret_cast<T*>(m_x.col(t).data());
-      T* u = reinterpret_cast<T*>(m_u.col(t).data());
-      T* y = reinterpret_cast<T*>(m_y.col(t).data());
-      for (Index i = 0; i < 2 * bins; i += 2) {
-        const T zr = (rho * y[i] + r[i]) * inv, zi = (rho * y[i + 1] + r[i + 1]) * inv;
-        const T ur = u[i] + x[i] - zr, ui = u[i + 1] + x[i + 1] - zi;
-        const T vr = zr - ur, vi = zi - ui;
-        u[i] = ur;
-        u[i + 1] = ui;
-        x[i] = vr;
-        x[i + 1] = vi;
-        n[i / 2] = vr * vr + vi * vi;
-      }
-      detail::magnitude_scale<T>(mag.col(t).data(), n, bins);
-      for (Index i = 0; i < 2 * bins; i += 2) {
-        x[i] *= n[i / 2];
-        x[i + 1] *= n[i / 2];
-        y[i] = x[i] + u[i];
-        y[i + 1] = x[i + 1] + u[i + 1];
-      }
+  /// One frame: R (in s) to Z = (rho Y + R) inv with Y = X + U, U += X - Z,
+  /// X = |S| (Z - U) / (|Z - U| + 1e-16), and s = Y = X + U for the synthesis; inv = 1 / (1 + rho).
+  /// Three loops that vectorise (see detail::project_frame): Z, U, V = Z - U (into X) and |V|^2;
+  /// the scale; then X and Y.
+  void update_frame(Index t, Complex* spectrum, const T* mag, T rho, T inv, Index bins, T* n) noexcept {
+    T* r = reinterpret_cast<T*>(spectrum);
+    T* x = reinterpret_cast<T*>(m_x.col(t).data());
+    T* u = reinterpret_cast<T*>(m_u.col(t).data());
+    for (Index i = 0; i < 2 * bins; i += 2) {
+      const T zr = (rho * (x[i] + u[i]) + r[i]) * inv, zi = (rho * (x[i + 1] + u[i + 1]) + r[i + 1]) * inv;
+      const T ur = u[i] + x[i] - zr, ui = u[i + 1] + x[i + 1] - zi;
+      const T vr = zr - ur, vi = zi - ui;
+      u[i] = ur;
+      u[i + 1] = ui;
+      x[i] = vr;
+      x[i + 1] = vi;
+      n[i / 2] = vr * vr + vi * vi;
+    }
+    detail::magnitude_scale<T>(mag, n, bins);
+    for (Index i = 0; i < 2 * bins; i += 2) {
+      x[i] *= n[i / 2];
+      x[i + 1] *= n[i / 2];
+      r[i] = x[i] + u[i];
+      r[i + 1] = x[i + 1] + u[i + 1];
     }
   }
 
   AdmmParams m_params;
-  Stft<T, Backend> m_stft;
+  detail::FusedStft<T, Backend> m_engine;
   detail::Monitor m_monitor;
-  Spectrogram<T> m_spec;  // R = STFT(x)
-  Spectrogram<T> m_x;     // X: on the target magnitude
-  Spectrogram<T> m_u;     // U: the scaled dual variable
-  Spectrogram<T> m_y;     // Y = X + U, fed to the iSTFT
-  Signal<T> m_scale;      // one frame of |Z - U|^2, then of |S| / (|Z - U| + eps)
+  Spectrogram<T> m_x;  // X: on the target magnitude
+  Spectrogram<T> m_u;  // U: the scaled dual variable (Y = X + U is rebuilt per frame, not stored)
+  Signal<T> m_other;   // the second signal buffer of the passes
 };
 
 /// \brief ADMM phase recovery of a magnitude (torch_specinv.ADMM). Plans and buffers are made per

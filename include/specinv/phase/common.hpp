@@ -106,6 +106,10 @@ struct IterationOptions {
   Init init = Init::zero_phase;
   /// Seed of Init::random.
   std::uint64_t seed = 0;
+  /// Threads a run uses: frames of one signal (griffin_lim, admm) or items of a batch (every
+  /// algorithm's batched form) split across them; >= 1, or 0 for every hardware thread. The result
+  /// is bit-identical for any value. Default 1.
+  int threads = 1;
 
   /// \brief Checks the shared fields. \param where the calling struct, e.g. "GriffinLimParams"
   /// \throws specinv::invalid_argument naming the first invalid field
@@ -113,6 +117,7 @@ struct IterationOptions {
     detail::require(std::isfinite(tol) && tol >= 0, where, "tol", tol, "a finite tol >= 0");
     detail::require(eval_every >= 1, where, "eval_every", eval_every, "eval_every >= 1");
     if (length) detail::require(*length >= 1, where, "length", *length, "length >= 1 (or none)");
+    detail::require(threads >= 0, where, "threads", threads, "threads >= 1, or 0 for every hardware thread");
     detail::require(metric == Metric::sc || metric == Metric::snr || metric == Metric::ser, where, "metric",
                     int(metric), "Metric::sc, snr or ser");
     detail::require(init == Init::zero_phase || init == Init::random || init == Init::phase_init ||

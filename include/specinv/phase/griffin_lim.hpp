@@ -28,9 +28,11 @@
 /// spectrogram \f$A_k\f$ and starts at the initial spectrogram, so for m > 0 its outputs differ
 /// from these.
 ///
-/// Cost per iteration: one forward and one inverse STFT (a real FFT pair of n_fft per frame) plus
-/// one pass over the (n_fft / 2 + 1) x frames spectrogram; an evaluation of the metric adds one
-/// read-only pass and no FFT.
+/// Cost per iteration: one forward and one inverse STFT (a real FFT pair of n_fft per frame),
+/// fused with the projection so that each frame is analysed, projected and overlap-added while in
+/// cache (detail/fused_stft.hpp); FGLA also streams its memory P, the only stored spectrogram. An
+/// evaluation of the metric adds a read of the analysed frames and no FFT. With `threads` > 1 the
+/// frames are split across threads, with results bit-identical to one thread's.
 ///
 /// References: D. W. Griffin, J. S. Lim, "Signal estimation from modified short-time Fourier
 /// transform", IEEE Trans. ASSP 32(2), 1984. N. Perraudin, P. Balazs, P. L. Sondergaard, "A fast
@@ -48,7 +50,9 @@
 
 #include "common.hpp"
 #include "init.hpp"
+#include "../detail/fused_stft.hpp"
 #include "../detail/phase_run.hpp"
+#include "../detail/thread_pool.hpp"
 #include "../core/types.hpp"
 #include "../detail/check.hpp"
 #include "../fft/backend.hpp"
@@ -93,25 +97,26 @@ class GriffinLim {
  public:
   static_assert(detail::is_real_scalar_v<T>, "specinv: T must be float or double");
 
-  /// \brief Validates both parameter sets and plans the STFT.
+  /// \brief Validates both parameter sets, plans the STFT and starts `params.threads` threads.
   /// \param[in] stft the STFT the target magnitudes were made with (one-sided)
   /// \param[in] params iteration options
   /// \throws specinv::invalid_argument naming the first invalid field
   explicit GriffinLim(StftParams stft, GriffinLimParams params = {})
-      : m_params(validated(std::move(params))), m_stft(std::move(stft)) {
+      : m_params(validated(std::move(params))),
+        m_engine(std::move(stft), detail::resolved_threads(m_params.threads, "GriffinLimParams")) {
     m_monitor.reserve(m_params, m_params.max_iter);
   }
 
   /// The iteration options.
   const GriffinLimParams& params() const noexcept { return m_params; }
   /// The STFT parameters.
-  const StftParams& stft_params() const noexcept { return m_stft.params(); }
+  const StftParams& stft_params() const noexcept { return m_engine.params(); }
 
   /// \brief Samples a run on `frames` frames returns: `params().length` when given, else
   /// (frames - 1) * hop with center (torch.istft's default).
   /// \throws specinv::invalid_argument if frames < 1 or `length` changes the frame count
   Index output_length(Index frames) const {
-    return detail::reconstruction_length("GriffinLim", m_stft.params(), frames, m_params.length);
+    return detail::reconstruction_length("GriffinLim", m_engine.params(), frames, m_params.length);
   }
 
   /// The metric at every evaluation of the last run (every eval_every iterations).
@@ -139,6 +144,8 @@ class GriffinLim {
   }
 
  private:
+  using Complex = std::complex<T>;
+
   static GriffinLimParams validated(GriffinLimParams p) {
     p.validate();
     return p;
@@ -147,85 +154,43 @@ class GriffinLim {
   IterationReport run_from(const Eigen::Ref<const Magnitude<T>>& mag, const Eigen::Ref<const Spectrogram<T>>* initial,
                            Eigen::Ref<Signal<T>> out) {
     constexpr const char* where = "griffin_lim";
-    detail::checked_run_length<T>(where, m_stft.params(), m_params, mag, out.size());
+    detail::checked_run_length<T>(where, m_engine.params(), m_params, mag, out.size());
     if (initial) detail::check_initial<T>(where, mag, *initial);
+    m_engine.prepare(where, mag.cols(), out.size(), m_params.length);
     const bool accelerated = m_params.momentum > 0;
-    if (m_spec.rows() != mag.rows() || m_spec.cols() != mag.cols()) {
-      m_spec.resize(mag.rows(), mag.cols());
-      if (accelerated) m_prev.resize(mag.rows(), mag.cols());
-      m_scale.resize(mag.rows());
-    }
-    detail::projected_start<T>(where, m_params, mag, m_stft.params(), initial, m_spec);
-    if (accelerated) m_prev.setZero();
-    const std::optional<Index> length = m_params.length;
-    const T c = T(m_params.momentum / (1.0 + m_params.momentum));
+    Spectrogram<T>& start = accelerated ? m_prev : m_start;  // see below
+    if (start.rows() != mag.rows() || start.cols() != mag.cols()) start.resize(mag.rows(), mag.cols());
+    if (m_other.size() != out.size()) m_other.resize(out.size());
+    out.setZero();  // samples past the frames' reach (a long `length`) stay zero
+    m_other.setZero();
 
-    m_stft.inverse(m_spec, out, length);
-    m_monitor.start(m_params);
-    int done = 0;
-    for (int k = 1; k <= m_params.max_iter; ++k) {
-      m_stft.forward(out, m_spec);
-      bool go_on = true;
-      if (m_monitor.due(k)) {
-        const detail::MagnitudeSums sums =
-            accelerated ? update<true, true>(mag, c) : update<false, true>(mag, c);
-        go_on = m_monitor.record(k, sums);
-      } else {
-        accelerated ? update<true, false>(mag, c) : update<false, false>(mag, c);
-      }
-      m_stft.inverse(m_spec, out, length);
-      done = k;
-      if (!go_on) break;
-    }
-    m_stft.forward(out, m_spec);
-    IterationReport report;
-    report.iterations = done;
-    report.spectral_convergence_db = detail::sc_db(detail::spectrogram_sums<T>(m_spec, mag));
-    return report;
+    // x_0 = iSTFT(S_0). A start other than the magnitude itself is built in the memory's storage
+    // (free until the first iteration), so that no extra spectrogram is held.
+    const bool given = initial || m_params.init != Init::zero_phase;
+    if (given) detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, start);
+    m_engine.synthesize_start(mag, given ? &start : nullptr, out.data());
+    if (accelerated) m_prev.setZero();
+    const T c = T(m_params.momentum / (1.0 + m_params.momentum));
+    return accelerated ? iterations<true>(mag, c, out) : iterations<false>(mag, c, out);
   }
 
-  /// One update pass over m_spec, which holds R = STFT(x): A = R - c P, P = R, then m_spec =
-  /// |S| A / (|A| + 1e-16). With Measure, also the metric sums of |R| against the target.
-  /// Per frame, three loops that vectorise: |A|^2 (and the memory), then the scale |S| / (|A| +
-  /// eps) through Eigen's packet sqrt (std::sqrt keeps GCC from vectorising under errno rules),
-  /// then A times the scale.
-  template <bool Accelerated, bool Measure>
-  detail::MagnitudeSums update(const Eigen::Ref<const Magnitude<T>>& mag, T c) noexcept {
-    detail::MagnitudeSums sums;
-    const Index bins = m_spec.rows();
-    T* n = m_scale.data();
-    for (Index t = 0; t < m_spec.cols(); ++t) {
-      T* s = reinterpret_cast<T*>(m_spec.col(t).data());
-      if constexpr (Measure) sums += detail::magnitude_sums(m_spec.col(t).data(), mag.col(t).data(), bins);
-      if constexpr (Accelerated) {
-        T* p = reinterpret_cast<T*>(m_prev.col(t).data());
-        for (Index i = 0; i < bins; ++i) {
-          const T rr = s[2 * i], ri = s[2 * i + 1];
-          const T ar = rr - c * p[2 * i], ai = ri - c * p[2 * i + 1];
-          p[2 * i] = rr;
-          p[2 * i + 1] = ri;
-          s[2 * i] = ar;
-          s[2 * i + 1] = ai;
-          n[i] = ar * ar + ai * ai;
-        }
-      } else {
-        for (Index i = 0; i < bins; ++i) n[i] = s[2 * i] * s[2 * i] + s[2 * i + 1] * s[2 * i + 1];
-      }
-      detail::magnitude_scale<T>(mag.col(t).data(), n, bins);
-      for (Index i = 0; i < bins; ++i) {
-        s[2 * i] *= n[i];
-        s[2 * i + 1] *= n[i];
-      }
-    }
-    return sums;
+  /// The passes: x analysed, every frame projected (see detail::project_frame), y rebuilt.
+  template <bool Accelerated>
+  IterationReport iterations(const Eigen::Ref<const Magnitude<T>>& mag, T c, Eigen::Ref<Signal<T>> out) {
+    const Index bins = mag.rows();
+    auto update = [&](Index t, Complex* s, T* scratch) noexcept {
+      detail::project_frame<Accelerated>(s, Accelerated ? m_prev.col(t).data() : nullptr, mag.col(t).data(), c,
+                                         bins, scratch);
+    };
+    return detail::fused_iterations(m_engine, m_monitor, m_params, m_params.max_iter, mag, out, m_other, update);
   }
 
   GriffinLimParams m_params;
-  Stft<T, Backend> m_stft;
+  detail::FusedStft<T, Backend> m_engine;
   detail::Monitor m_monitor;
-  Spectrogram<T> m_spec;  // the rebuilt spectrogram R, then the projected one fed to the iSTFT
-  Spectrogram<T> m_prev;  // FGLA memory P: the previous R (unused when momentum = 0)
-  Signal<T> m_scale;      // one frame of |A|^2, then of |S| / (|A| + eps)
+  Spectrogram<T> m_prev;   // FGLA memory P: the previous R (unused when momentum = 0)
+  Spectrogram<T> m_start;  // the start spectrogram of GLA (FGLA builds it in m_prev)
+  Signal<T> m_other;       // the second signal buffer: each pass reads one and writes the other
 };
 
 /// \brief Griffin-Lim (momentum 0) or fast Griffin-Lim phase recovery of a magnitude

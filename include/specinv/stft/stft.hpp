@@ -54,6 +54,9 @@ inline Index block_frames(Index n_fft, std::size_t scalar_size) noexcept {
   return std::clamp<Index>(bytes / (n_fft * Index(scalar_size)), 1, 32);
 }
 
+template <class T, class Backend>
+class FusedStft;
+
 }  // namespace detail
 
 /// \brief STFT and inverse STFT of one configuration, owning FFT plans and workspace.
@@ -337,6 +340,9 @@ class Stft {
   }
 
  private:
+  template <class, class>
+  friend class detail::FusedStft;  // the fused iteration passes reuse the framing below
+
   static StftParams validated(StftParams p) {
     p.validate();
     return p;

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+/// \file
+/// \brief `ThreadPool`: a small fork-join pool for the iteration loops: `run(tasks, fn)` calls
+/// fn(task, worker) once for every task in [0, tasks) across the calling thread and the pool's
+/// workers, and returns when all are done.
+///
+/// Built for passes that repeat every few hundred microseconds (one Griffin-Lim iteration):
+/// - the workers are started once, with the pool, and live as long as it;
+/// - `run` allocates nothing and takes no lock on its fast path: tasks are claimed from an
+///   atomic counter, and a worker that has just finished a pass spins briefly for the next one
+///   before it sleeps on a condition variable;
+/// - which worker runs a task is not fixed, so callers make each task's result depend only on the
+///   task index (their per-worker scratch holds nothing between tasks). That is what makes the
+///   algorithms' results independent of the thread count.
+/// A pool of 1 thread starts no worker and runs every task inline. `fn` must not throw.
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "../core/types.hpp"
+#include "check.hpp"
+
+namespace specinv::detail {
+
+/// \brief The thread count an option asks for: `threads` itself when >= 1, all hardware threads
+/// for 0. \throws specinv::invalid_argument for a negative value, naming `threads`
+inline int resolved_threads(int threads, const char* where) {
+  require(threads >= 0, where, "threads", threads, "threads >= 1, or 0 for every hardware thread");
+  if (threads > 0) return threads;
+  return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+class ThreadPool {
+ public:
+  /// \brief Starts threads - 1 workers (the caller of `run` is the other one).
+  /// \param threads >= 1
+  explicit ThreadPool(int threads = 1) : m_size(std::max(1, threads)) {
+    m_workers.reserve(std::size_t(m_size - 1));
+    for (int w = 1; w < m_size; ++w) m_workers.emplace_back([this, w] { work(w); });
+  }
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+  ~ThreadPool() {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_stop = true;
+      m_generation.fetch_add(1, std::memory_order_release);
+    }
+    m_wake.notify_all();
+    for (std::thread& t : m_workers) t.join();
+  }
+
+  /// Threads that run tasks, the caller included.
+  int size() const noexcept { return m_size; }
+
+  /// \brief Calls fn(task, worker) for every task in [0, tasks), worker in [0, size()), and
+  /// returns when every call has returned. Allocation-free. One `run` at a time per pool.
+  template <class Fn>
+  void run(Index tasks, Fn& fn) noexcept {
+    if (m_size == 1 || tasks <= 1) {
+      for (Index k = 0; k < tasks; ++k) fn(k, 0);
+      return;
+    }
+    m_fn = &fn;
+    m_call = [](void* f, Index task, int worker) { (*static_cast<Fn*>(f))(task, worker); };
+    m_tasks = tasks;
+    m_next.store(0, std::memory_order_relaxed);
+    m_busy.store(m_size - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);  // pairs with the sleeping workers' wait
+      m_generation.fetch_add(1, std::memory_order_release);
+    }
+    m_wake.notify_all();
+    claim(0);
+    // Wait for the workers: spin first (they finish within microseconds of the caller), then sleep.
+    for (int spin = 0; m_busy.load(std::memory_order_acquire) != 0; ++spin) {
+      if (spin < spin_limit) {
+        pause();
+      } else {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_done.wait(lock, [this] { return m_busy.load(std::memory_order_acquire) == 0; });
+      }
+    }
+  }
+
+ private:
+  static constexpr int spin_limit = 20000;  // about 100 microseconds of polling
+
+  static void pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    std::this_thread::yield();
+#endif
+  }
+
+  void claim(int worker) noexcept {
+    for (Index k; (k = m_next.fetch_add(1, std::memory_order_relaxed)) < m_tasks;) m_call(m_fn, k, worker);
+  }
+
+  void work(int worker) noexcept {
+    std::uint64_t seen = 0;
+    for (;;) {
+      std::uint64_t now = m_generation.load(std::memory_order_acquire);
+      for (int spin = 0; now == seen && spin < spin_limit; ++spin) {
+        pause();
+        now = m_generation.load(std::memory_order_acquire);
+      }
+      if (now == seen) {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_wake.wait(lock, [&] { return m_generation.load(std::memory_order_acquire) != seen; });
+        now = m_generation.load(std::memory_order_acquire);
+      }
+      seen = now;
+      if (m_stop.load(std::memory_order_relaxed)) return;
+      claim(worker);
+      if (m_busy.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(m_mutex);  // the caller may be about to sleep
+        m_done.notify_one();
+      }
+    }
+  }
+
+  int m_size;
+  std::vector<std::thread> m_workers;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::condition_variable m_done;
+  std::atomic<std::uint64_t> m_generation{0};
+  std::atomic<Index> m_next{0};
+  std::atomic<int> m_busy{0};
+  std::atomic<bool> m_stop{false};
+  void* m_fn = nullptr;
+  void (*m_call)(void*, Index, int) = nullptr;
+  Index m_tasks = 0;
+};
+
+}  // namespace specinv::detail
