@@ -65,6 +65,7 @@ Params iterative(const RunSettings& s, const AlgorithmInfo& a) {
   p.seed = s.seed;
   p.tol = s.tol;
   p.length = s.length;
+  p.threads = s.threads;
   if (s.progress) p.callback = s.progress;
   return p;
 }

@@ -46,6 +46,7 @@ struct RunSettings {
   double tol = 1e-6;
   double rho = 0.1;
   std::optional<Eigen::Index> length;
+  int threads = 1;  // threads of one channel's run (gla, fgla, admm split its frames)
   /// Progress: called with the units done (iterations, or frames for rtisi-la) and the current
   /// SC in dB; return false to stop. May be empty.
   std::function<bool(int done, double sc_db)> progress;

@@ -228,6 +228,8 @@ Outcome run_algorithm(const InvertOptions& o, const std::string& algo, const Inp
   const int channels = int(in.magnitude.size());
   RunSettings s = settings_for(o, algo);
   s.length = in.length;
+  // Channels run side by side; the threads left over split each channel's frames (gla, fgla, admm).
+  s.threads = std::max(1, o.threads / std::max(1, std::min(o.threads, channels)));
   const bool fit_filtered = lbfgs_filtered(o, algo);
   if (fit_filtered) s.filterbank = in.filterbank;
   Progress progress(algo, progress_units(s, in.magnitude[0].cols()), channels);

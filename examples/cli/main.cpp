@@ -127,7 +127,9 @@ int main(int argc, char** argv) {
   invert->add_option("--tol", inv.tol, "early-stop tolerance on the relative loss improvement; 0 never stops early")
       ->group("Algorithm");
   invert->add_option("--rho", inv.rho, "ADMM penalty parameter")->group("Algorithm");
-  invert->add_option("--threads", inv.threads, "channels processed in parallel")->group("Algorithm");
+  invert->add_option("--threads", inv.threads,
+                     "threads: channels run side by side, and the threads left over split each channel's frames "
+                     "(gla, fgla, admm); results do not depend on the value (beyond FFTW's run-to-run plan choice)")->group("Algorithm");
   invert->add_option("--sample-rate", inv.sample_rate,
                      "sample rate in Hz: required for a .npy IN; for audio, if given, must match the file")
       ->group("Input");

@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include "check.hpp"
+#include "thread_pool.hpp"
 #include "math.hpp"
 #include "../core/types.hpp"
 #include "../phase/common.hpp"
@@ -213,18 +214,22 @@ Reconstruction<T> reconstruct(Algorithm& algorithm, const char* where, const Stf
   return r;
 }
 
-/// \brief The batched free functions: one algorithm object over the items of a (freq, frames,
-/// batch) tensor.
-template <class T, class Algorithm>
-std::vector<Reconstruction<T>> reconstruct_batch(Algorithm& algorithm, const char* where, const StftParams& stft,
-                                                 const IterationOptions& options, const MagnitudeBatch<T>& mags) {
+/// \brief The batched free functions: the items of a (freq, frames, batch) tensor, on
+/// `options.threads` threads (see parallel_items), each with an algorithm object made by
+/// make(options); with several threads the objects get `threads` = 1, the items being the
+/// parallel work.
+template <class T, class Options, class Make>
+std::vector<Reconstruction<T>> reconstruct_batch(Make make, const char* where, const StftParams& stft,
+                                                 const Options& options, const MagnitudeBatch<T>& mags) {
   const Index bins = mags.dimension(0), frames = mags.dimension(1), batch = mags.dimension(2);
-  std::vector<Reconstruction<T>> out;
-  out.reserve(std::size_t(batch));
-  for (Index b = 0; b < batch; ++b) {
+  const int threads = resolved_threads(options.threads, where);
+  Options inner = options;
+  if (threads > 1 && batch > 1) inner.threads = 1;
+  std::vector<Reconstruction<T>> out(std::size_t(std::max<Index>(batch, 0)));
+  parallel_items(threads, batch, [&] { return make(inner); }, [&](auto& algorithm, Index b) {
     const Eigen::Map<const Magnitude<T>> item(mags.data() + b * bins * frames, bins, frames);
-    out.push_back(reconstruct<T>(algorithm, where, stft, options, item, nullptr));
-  }
+    out[std::size_t(b)] = reconstruct<T>(algorithm, where, stft, options, item, nullptr);
+  });
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -141,5 +142,44 @@ class ThreadPool {
   void (*m_call)(void*, Index, int) = nullptr;
   Index m_tasks = 0;
 };
+
+/// \brief The batched functions' loop: body(algorithm, b) for every item b in [0, batch), on
+/// min(threads, batch) threads that each own an algorithm object made by make() (one object, on
+/// the calling thread, when that is 1). Items go to whichever thread is free; each item's result
+/// depends on the item alone. An exception thrown for an item is rethrown after every thread has
+/// stopped; of several, the one of the lowest item.
+template <class Make, class Body>
+void parallel_items(int threads, Index batch, Make&& make, Body&& body) {
+  const int workers = int(std::min<Index>(std::max(threads, 1), std::max<Index>(batch, 1)));
+  if (workers == 1) {
+    auto algorithm = make();
+    for (Index b = 0; b < batch; ++b) body(algorithm, b);
+    return;
+  }
+  std::atomic<Index> next{0};
+  std::vector<std::exception_ptr> errors(std::size_t(batch) + 1);  // [batch]: a failed make()
+  auto work = [&] {
+    try {
+      auto algorithm = make();
+      for (Index b; (b = next.fetch_add(1)) < batch;) {
+        try {
+          body(algorithm, b);
+        } catch (...) {
+          errors[std::size_t(b)] = std::current_exception();
+        }
+      }
+    } catch (...) {
+      next.store(batch);  // the others finish their item and stop
+      errors[std::size_t(batch)] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(std::size_t(workers - 1));
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+}
 
 }  // namespace specinv::detail

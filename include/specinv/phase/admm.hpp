@@ -222,15 +222,15 @@ Reconstruction<T> admm(const Eigen::Ref<const Spectrogram<T>>& initial, const St
   return detail::reconstruct<T>(algorithm, "admm", stft, params, magnitude, &initial);
 }
 
-/// \brief ADMM of every item of a batch, reusing one `Admm` object.
+/// \brief ADMM of every item of a batch, on `params.threads` threads (one `Admm` each).
 /// \param[in] magnitudes shape (n_fft / 2 + 1, frames, batch)
 /// \returns one Reconstruction per item, in order
 /// \throws specinv::invalid_argument for invalid parameters or input
 template <class T, class Backend = fft::default_backend<T>>
 std::vector<Reconstruction<T>> admm(const MagnitudeBatch<T>& magnitudes, const StftParams& stft,
                                     const AdmmParams& params = {}) {
-  Admm<T, Backend> algorithm(stft, params);
-  return detail::reconstruct_batch<T>(algorithm, "admm", stft, params, magnitudes);
+  auto make = [&](const AdmmParams& p) { return Admm<T, Backend>(stft, p); };
+  return detail::reconstruct_batch<T>(make, "admm", stft, params, magnitudes);
 }
 
 /// \brief admm of any Eigen matrix expression, the scalar type deduced: a real one is the target

@@ -223,15 +223,15 @@ Reconstruction<T> griffin_lim(const Eigen::Ref<const Spectrogram<T>>& initial, c
   return detail::reconstruct<T>(algorithm, "griffin_lim", stft, params, magnitude, &initial);
 }
 
-/// \brief Griffin-Lim of every item of a batch, reusing one `GriffinLim` object.
+/// \brief Griffin-Lim of every item of a batch, on `params.threads` threads (one `GriffinLim` each).
 /// \param[in] magnitudes shape (n_fft / 2 + 1, frames, batch)
 /// \returns one Reconstruction per item, in order
 /// \throws specinv::invalid_argument for invalid parameters or input
 template <class T, class Backend = fft::default_backend<T>>
 std::vector<Reconstruction<T>> griffin_lim(const MagnitudeBatch<T>& magnitudes, const StftParams& stft,
                                            const GriffinLimParams& params = {}) {
-  GriffinLim<T, Backend> algorithm(stft, params);
-  return detail::reconstruct_batch<T>(algorithm, "griffin_lim", stft, params, magnitudes);
+  auto make = [&](const GriffinLimParams& p) { return GriffinLim<T, Backend>(stft, p); };
+  return detail::reconstruct_batch<T>(make, "griffin_lim", stft, params, magnitudes);
 }
 
 /// \brief griffin_lim of any Eigen matrix expression, the scalar type deduced: a real one is the

@@ -564,21 +564,22 @@ Reconstruction<T> lbfgs(const Eigen::Ref<const Magnitude<T>>& target, const Eige
   return detail::lbfgs_reconstruction(solver, std::move(signal), report);
 }
 
-/// \brief L-BFGS phase recovery of a batch, one object reused across the items.
+/// \brief L-BFGS phase recovery of a batch, on `params.threads` threads (one object each).
 /// \param[in] targets shape (target rows, frames, batch) \returns one Reconstruction per item
 template <class T, class Backend = fft::default_backend<T>>
 std::vector<Reconstruction<T>> lbfgs(const MagnitudeBatch<T>& targets, const StftParams& stft,
                                      const LbfgsParams& params = {}) {
-  Lbfgs<T, Backend> solver(stft, params);
-  const Index rows = targets.dimension(0), frames = targets.dimension(1);
-  std::vector<Reconstruction<T>> out;
-  out.reserve(std::size_t(targets.dimension(2)));
-  for (Index b = 0; b < targets.dimension(2); ++b) {
+  const Index rows = targets.dimension(0), frames = targets.dimension(1), batch = targets.dimension(2);
+  const int threads = detail::resolved_threads(params.threads, "lbfgs");
+  LbfgsParams inner = params;
+  inner.threads = 1;
+  std::vector<Reconstruction<T>> out(std::size_t(std::max<Index>(batch, 0)));
+  detail::parallel_items(threads, batch, [&] { return Lbfgs<T, Backend>(stft, inner); }, [&](auto& solver, Index b) {
     const Eigen::Map<const Magnitude<T>> target(targets.data() + b * rows * frames, rows, frames);
     Signal<T> signal(frames >= 1 ? solver.output_length(frames) : 0);
     const IterationReport report = solver.run(target, signal);
-    out.push_back(detail::lbfgs_reconstruction(solver, std::move(signal), report));
-  }
+    out[std::size_t(b)] = detail::lbfgs_reconstruction(solver, std::move(signal), report);
+  });
   return out;
 }
 

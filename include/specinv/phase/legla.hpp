@@ -598,13 +598,13 @@ Reconstruction<T> legla(const Eigen::Ref<const Spectrogram<T>>& initial, const S
   return detail::reconstruct<T>(algorithm, "legla", stft, params, magnitude, &initial);
 }
 
-/// \brief LeGLA / FleGLA of every item of a batch, reusing one `Legla` object.
+/// \brief LeGLA / FleGLA of every item of a batch, on `params.threads` threads (one `Legla` each).
 /// \param[in] magnitudes shape (n_fft / 2 + 1, frames, batch)
 template <class T, class Backend = fft::default_backend<T>>
 std::vector<Reconstruction<T>> legla(const MagnitudeBatch<T>& magnitudes, const StftParams& stft,
                                      const LeglaParams& params = {}) {
-  Legla<T, Backend> algorithm(stft, params);
-  return detail::reconstruct_batch<T>(algorithm, "legla", stft, params, magnitudes);
+  auto make = [&](const LeglaParams& p) { return Legla<T, Backend>(stft, p); };
+  return detail::reconstruct_batch<T>(make, "legla", stft, params, magnitudes);
 }
 
 /// \brief legla of any Eigen matrix expression, the scalar type deduced (real: the target

@@ -107,6 +107,10 @@ struct RtisiLaParams {
   /// Exact output length (torch.istft: length); none = torch.istft's default for the frame count.
   /// Must keep the frame count (see common.hpp).
   std::optional<Index> length;
+  /// Threads of the batched `rtisi_la`, which splits the items across them (bit-identical
+  /// results for any value); >= 1, or 0 for every hardware thread. One signal is rebuilt frame
+  /// after frame, each step depending on the last, on the calling thread. Default 1.
+  int threads = 1;
 
   /// \brief \throws specinv::invalid_argument naming the first invalid field
   void validate() const {
@@ -118,6 +122,7 @@ struct RtisiLaParams {
                     "0 <= momentum < 1");
     detail::require(eval_every >= 1, where, "eval_every", eval_every, "eval_every >= 1");
     if (length) detail::require(*length >= 1, where, "length", *length, "length >= 1 (or none)");
+    detail::require(threads >= 0, where, "threads", threads, "threads >= 1, or 0 for every hardware thread");
   }
 };
 
@@ -503,27 +508,15 @@ Reconstruction<T> rtisi_la(const Eigen::Ref<const Magnitude<T>>& magnitude, cons
   return r;
 }
 
-/// \brief RTISI-LA of every item of a batch, reusing one algorithm object.
+/// \brief RTISI-LA of every item of a batch, on `params.threads` threads (one algorithm object each).
 /// \param[in] magnitudes shape (n_fft / 2 + 1, frames, batch)
 /// \returns one Reconstruction per item
 /// \throws specinv::invalid_argument for invalid parameters or input
 template <class T, class Backend = fft::default_backend<T>>
 std::vector<Reconstruction<T>> rtisi_la(const MagnitudeBatch<T>& magnitudes, const StftParams& stft,
                                         const RtisiLaParams& params = {}) {
-  RtisiLa<T, Backend> algo(stft, params);
-  const Index rows = magnitudes.dimension(0), frames = magnitudes.dimension(1), batch = magnitudes.dimension(2);
-  std::vector<Reconstruction<T>> out(std::size_t(std::max<Index>(batch, 0)));
-  for (Index b = 0; b < batch; ++b) {
-    Reconstruction<T>& r = out[std::size_t(b)];
-    const Eigen::Map<const Magnitude<T>> item(magnitudes.data() + b * rows * frames, rows, frames);
-    detail::check_magnitude<T>("rtisi_la", item, stft);
-    r.signal.resize(algo.output_length(frames));
-    const IterationReport rep = algo.run(item, r.signal);
-    r.iterations = rep.iterations;
-    r.spectral_convergence_db = rep.spectral_convergence_db;
-    r.history = algo.history();
-  }
-  return out;
+  auto make = [&](const RtisiLaParams& p) { return RtisiLa<T, Backend>(stft, p); };
+  return detail::reconstruct_batch<T>(make, "rtisi_la", stft, params, magnitudes);
 }
 
 /// \brief rtisi_la of any real Eigen matrix expression; the scalar type is deduced.
