@@ -168,7 +168,8 @@ class RtisiLaState {
         m_base(m_span),
         m_x(m_span),
         m_committed(m_n),
-        m_committed_spectrum(m_bins) {
+        m_committed_spectrum(m_bins),
+        m_norm(m_bins) {
     const double s = double(hop) / window.squaredNorm();
     m_window = window.cast<T>();
     m_synthesis = (window * s).cast<T>();
@@ -279,33 +280,61 @@ class RtisiLaState {
       m_sums = magnitude_sums(m_fft.freq_frame(0), m_target.col(0).data(), m_bins);
       if (m_gain != T(1)) rescale_sums();
     }
-    const T eps = T(1e-16);
     const bool carry = j > 0 || m_steps > 0;
     for (Index l = 0; l <= last; ++l) {
-      Complex* f = m_fft.freq_frame(l);
-      Complex* p = m_previous.col(l).data();
-      const T* target = m_target.col(l).data();
       // j > 0: the previous iteration's analysis of the same frame; j == 0: the previous step's,
       // whose frame l + 1 is this step's frame l (ascending l reads column l + 1 before it is
       // overwritten); the newest frame has no predecessor then.
-      const Complex* q = j > 0 ? p : (l < last && carry ? m_previous.col(l + 1).data() : nullptr);
-      for (Index k = 0; k < m_bins; ++k) {
-        Complex s = f[k];
-        if (q) s -= m_c * q[k];
-        p[k] = s;
-        const T a = std::sqrt(s.real() * s.real() + s.imag() * s.imag());  // not hypot: 5x faster
-        // torch_specinv's s |X| / (|s| + 1e-16), except that an analysis of exactly 0 (nothing
-        // but digital silence overlaps the frame yet) takes phase 0, as frame 0 does: torch_specinv
-        // keeps such a frame at 0 for ever, so a signal that starts with silence stays silent.
-        f[k] = a > T(0) ? s * (target[k] / (a + eps)) : Complex(target[k], T(0));
-      }
+      const Complex* q = j > 0 ? m_previous.col(l).data() : (l < last && carry ? m_previous.col(l + 1).data() : nullptr);
+      project(m_fft.freq_frame(l), q, m_previous.col(l).data(), m_target.col(l).data());
       if (final_iteration)
-        m_spectra.col(l) = Eigen::Map<const Eigen::Matrix<Complex, Eigen::Dynamic, 1>>(f, m_bins);
+        m_spectra.col(l) = Eigen::Map<const Eigen::Matrix<Complex, Eigen::Dynamic, 1>>(m_fft.freq_frame(l), m_bins);
     }
     m_fft.inverse(last + 1);
     const T scale = T(1) / T(m_n);
     for (Index l = 0; l <= last; ++l)
       m_update.col(l) = Eigen::Map<const Signal<T>>(m_fft.time_frame(l), m_n) * scale;
+  }
+
+  /// One frame's momentum and projection: s = f - c q (s = f without q), p = s, and f = s |X| /
+  /// (|s| + 1e-16), torch_specinv's update, except that an analysis of exactly 0 (nothing but
+  /// digital silence overlaps the frame yet) takes phase 0, f = |X|, as frame 0 does: torch_specinv
+  /// keeps such a frame at 0 for ever, so a signal that starts with silence stays silent. Loops
+  /// that vectorise, as detail::project_frame's; a frame with a zero analysis bin takes the
+  /// scalar path. q may equal p (the same column, read before it is written, bin by bin).
+  void project(Complex* frame, const Complex* q, Complex* p, const T* target) noexcept {
+    T* f = reinterpret_cast<T*>(frame);
+    T* pv = reinterpret_cast<T*>(p);
+    T* n2 = m_norm.data();
+    if (q) {
+      const T* qv = reinterpret_cast<const T*>(q);
+      for (Index k = 0; k < m_bins; ++k) {
+        const T re = f[2 * k] - m_c * qv[2 * k], im = f[2 * k + 1] - m_c * qv[2 * k + 1];
+        pv[2 * k] = f[2 * k] = re;
+        pv[2 * k + 1] = f[2 * k + 1] = im;
+        n2[k] = re * re + im * im;
+      }
+    } else {
+      for (Index k = 0; k < m_bins; ++k) {
+        pv[2 * k] = f[2 * k];
+        pv[2 * k + 1] = f[2 * k + 1];
+        n2[k] = f[2 * k] * f[2 * k] + f[2 * k + 1] * f[2 * k + 1];
+      }
+    }
+    if (m_norm.minCoeff() > T(0)) {
+      magnitude_scale<T>(target, n2, m_bins);
+      for (Index k = 0; k < m_bins; ++k) {
+        f[2 * k] *= n2[k];
+        f[2 * k + 1] *= n2[k];
+      }
+      return;
+    }
+    for (Index k = 0; k < m_bins; ++k) {
+      const T a = std::sqrt(n2[k]);
+      const T scale = target[k] / (a + T(1e-16));
+      f[2 * k] = a > T(0) ? f[2 * k] * scale : target[k];
+      f[2 * k + 1] = a > T(0) ? f[2 * k + 1] * scale : T(0);
+    }
   }
 
   /// Recomputes m_sums in the caller's scale (estimate and target divided by the gain).
@@ -329,6 +358,7 @@ class RtisiLaState {
   Signal<T> m_base, m_x;                                      // (L h + n)
   Signal<T> m_committed;                                      // (n)
   Eigen::Matrix<Complex, Eigen::Dynamic, 1> m_committed_spectrum;  // (bins)
+  Signal<T> m_norm;                                                 // (bins) scratch of project()
   MagnitudeSums m_sums;
   bool m_has_sums = false;
   Index m_steps = 0;
