@@ -17,6 +17,10 @@
 //   rtisi_la   rtisi_la, look_ahead 3, 25 iterations per frame            (PEERS ts_rtisi_la)
 //   lbfgs      lbfgs on |STFT|, 2000 iterations from N(0, 1e-6) noise      (PEERS ts_lbfgs)
 //
+// And, on the speech clip: fgla_length/10s and /600s (the clip repeated; seconds per audio second
+// and the peak memory over one complex spectrogram's bytes), fgla_batch8/threads:1 and :2 (the
+// batched griffin_lim on 8 clips of 3.5 s; items per second).
+//
 // Every early stop is off (tol = 0), so each run does exactly its iteration count. Counters:
 // sc_db = 20 log10(|| |STFT(y)| - mag || / || mag ||) with the STFT in float64, as PEERS.md
 // scores; ms_per_iter = seconds / iterations (rtisi_la: per 25-iteration sweep of the signal,
@@ -27,10 +31,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <malloc.h>
 #include <complex>
+#include <cstring>
+#include <fstream>
 #include <mutex>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <specinv/specinv.hpp>
@@ -133,7 +141,98 @@ void floor(benchmark::State& state, const std::string& name) {
 }
 #endif
 
+/// Resident memory of this process, kB: the current size and the peak since reset_peak().
+long status_kb(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
+  return -1;
+}
+void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }  // Linux: VmHWM = VmRSS
+
+/// FGLA (100 iterations, momentum 0.99, zero phase) on the speech clip repeated to `seconds` of
+/// audio. s_per_audio_s: seconds per second of audio; peak_vs_spectrogram: the run's peak
+/// resident memory above what was resident before it, plus the target magnitude the caller holds,
+/// over the bytes of one complex float spectrogram of the signal.
+void fgla_length(benchmark::State& state, double seconds) {
+  const Clip& c = clip("speech_alsa_front");
+  const Eigen::Index n = Eigen::Index(seconds * 22050);
+  specinv::Signal<float> x(n);
+  for (Eigen::Index i = 0; i < n; i += c.signal.size())
+    x.segment(i, std::min(c.signal.size(), n - i)) = c.signal.head(std::min(c.signal.size(), n - i)).cast<float>();
+  const specinv::StftParams stft = stft_params();
+  specinv::Magnitude<float> mag;
+  {
+    specinv::Stft<float> analysis(stft);
+    mag = analysis.forward(x).cwiseAbs();
+  }
+  specinv::GriffinLimParams p;
+  p.max_iter = 100;
+  p.tol = 0;
+  p.length = n;
+  double total = 0, peak_ratio = 0;
+  // Every large block mmapped and unmapped when freed (no dynamic threshold), so that the
+  // resident size follows what the run holds.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+  for (auto _ : state) {
+    reset_peak();
+    const long before = status_kb("VmRSS:");
+    const auto start = std::chrono::steady_clock::now();
+    specinv::Reconstruction<float> r = specinv::griffin_lim(mag, stft, p);
+    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double peak = 1024.0 * double(status_kb("VmHWM:") - before) + double(mag.size()) * sizeof(float);
+    peak_ratio = peak / (double(mag.size()) * sizeof(std::complex<float>));
+    benchmark::DoNotOptimize(r.signal.data());
+  }
+  state.counters["s_per_audio_s"] = total / double(state.iterations()) / seconds;
+  state.counters["peak_vs_spectrogram"] = peak_ratio;
+  state.counters["frames"] = double(mag.cols());
+}
+
+/// The batched griffin_lim (FGLA, 100 iterations) on 8 clips of 3.5 s (the 7 corpus clips and a
+/// second excerpt of the speech clip) with `threads` threads; items_per_s is the throughput.
+void fgla_batch(benchmark::State& state, int threads) {
+  const Eigen::Index samples = Eigen::Index(3.5 * 22050);
+  std::vector<std::pair<std::string, Eigen::Index>> items;
+  for (const std::string& name : clips()) items.emplace_back(name, 0);
+  items.emplace_back("speech_alsa_front", clip("speech_alsa_front").signal.size() - samples);
+  const specinv::StftParams stft = stft_params();
+  specinv::Stft<float> analysis(stft);
+  const Eigen::Index frames = analysis.n_frames(samples), bins = 513;
+  specinv::MagnitudeBatch<float> batch(bins, frames, Eigen::Index(items.size()));
+  for (std::size_t b = 0; b < items.size(); ++b) {
+    const specinv::Signal<float> x = clip(items[b].first).signal.segment(items[b].second, samples).cast<float>();
+    const specinv::Magnitude<float> mag = analysis.forward(x).cwiseAbs();
+    std::copy_n(mag.data(), mag.size(), batch.data() + Eigen::Index(b) * bins * frames);
+  }
+  specinv::GriffinLimParams p;
+  p.max_iter = 100;
+  p.tol = 0;
+  p.threads = threads;
+  double total = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<specinv::Reconstruction<float>> r = specinv::griffin_lim(batch, stft, p);
+    total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    benchmark::DoNotOptimize(r.data());
+  }
+  state.counters["items_per_s"] = double(items.size()) * double(state.iterations()) / total;
+}
+
 void register_all() {
+  for (const double seconds : {10.0, 600.0}) {
+    benchmark::RegisterBenchmark(("fgla_length/" + std::to_string(int(seconds)) + "s").c_str(),
+                                 [seconds](benchmark::State& s) { fgla_length(s, seconds); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(seconds > 100 ? 1 : 5);
+  }
+  for (const int threads : {1, 2}) {
+    benchmark::RegisterBenchmark(("fgla_batch8/threads:" + std::to_string(threads)).c_str(),
+                                 [threads](benchmark::State& s) { fgla_batch(s, threads); })
+        ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+  }
+
   const specinv::StftParams stft = stft_params();
   for (const std::string& name : clips()) {
 #if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW

@@ -1,54 +1,59 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Phase recovery, specinv beside its peers, clip by clip, in one run.
+"""specinv beside its peers and its FFT floor, measured in one run on this machine.
 
-Setup (PEERS.md): every corpus clip, mono 22050 Hz, float32; STFT n_fft 1024, hop 256, periodic
-Hann, center, reflect; target |STFT(x)|; one thread; SC dB = 20 log10(|| |STFT(y)| - mag || / ||mag||)
-with the STFT in float64 (lower is better).
+Setup (PEERS.md): corpus clips, mono 22050 Hz, float32; STFT n_fft 1024, hop 256, periodic Hann,
+center, reflect; target |STFT(x)|; 100 iterations from zero phase; SC dB = 20 log10(|| |STFT(y)| -
+mag || / ||mag||) with a float64 STFT (lower is better).
 
-- torchaudio 0.13 griffinlim (momentum 0 = GLA, 0.99 = FGLA; rand_init=False; 100 iterations;
-  length = the clip's, as PEERS.md's figures were made) is run here, median of --repeats runs after a warm-up.
-- specinv runs through benchmarks/bench_phase (Google Benchmark, JSON), same clips, same setup.
-- torch_specinv is not installed on this machine kind, so its columns are PEERS.md's figures.
+In one invocation it runs
+- benchmarks/bench_phase (Google Benchmark, JSON): the floor (FFTW's batched r2c + c2r of every
+  frame, one plan each), specinv's FGLA on 1 and 2 threads, ADMM, RTISI-LA, FGLA on 10 s and 600 s
+  of audio (time per audio second, peak memory), the batched FGLA on 8 clips with 1 and 2 threads;
+- torchaudio 0.13 `griffinlim` (momentum 0.99, rand_init False, the clip's length) with
+  torch.set_num_threads(1) and (2), median of --repeats runs after a warm-up;
+and prints the per-clip table and the issue's targets, each with its ratio. torch_specinv is not
+packaged for Debian, so ADMM and RTISI-LA are compared with PEERS.md's figures for it (measured on
+this machine kind, not in this run).
 
-Prints one Markdown table per algorithm: SC dB and seconds per run for specinv, the peer measured
-now (torchaudio) and the peer's PEERS.md figure (ms per iteration times the iteration count).
+The peer: Debian's python3-torchaudio (torch 1.13, torchaudio 0.13), run with /usr/bin/python3
+(the `python3` first on PATH may be another interpreter):
+    sudo apt-get install python3-torchaudio
+Without it, the torchaudio columns are left empty and everything else is still measured.
 
-  /usr/bin/python3 benchmarks/compare_peers.py --bench build/bench/benchmarks/bench_phase
+    benchmarks/compare_peers                       # builds bench_phase, then runs this
+    /usr/bin/python3 benchmarks/compare_peers.py --bench build/bench/benchmarks/bench_phase [--readme README.md]
+
+--readme rewrites README.md's Performance section between its compare_peers markers.
 """
 import argparse
+import datetime
 import json
 import os
+import platform
 import re
 import statistics
 import subprocess
+import sys
 import time
-
-import torch
-import torchaudio
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared")
 CLIPS = ["env_opensfx_applause", "env_opensfx_crossing_till", "music_perc_openmsx_no_work_song_drums",
          "music_tonal_openmsx_moo_piano", "speech_alsa_front", "speech_klettres_nl_words",
          "synth_speech_espeak_en_us"]
-N_FFT, HOP = 1024, 256
+N_FFT, HOP, ITERATIONS = 1024, 256, 100
+BEGIN, END = "<!-- compare_peers:begin -->", "<!-- compare_peers:end -->"
 
-# specinv benchmark -> (PEERS.md column, PEERS.md "iterations" per run, torchaudio momentum or
-# None). PEERS.md gives ms per iteration; its RTISI-LA "iteration" is a whole 25-per-frame sweep
-# and its L-BFGS one an outer step of 20 L-BFGS iterations (100 of them: 2000 iterations).
-ALGORITHMS = {
-    "gla": ("ta_gla", 100, 0.0),
-    "fgla": ("ta_fgla", 100, 0.99),
-    "fgla_pi": ("ts_fgla", 100, None),
-    "admm": ("ts_admm", 100, None),
-    "rtisi_la": ("ts_rtisi_la", 1, None),
-    "lbfgs": ("ts_lbfgs", 100, None),
-}
+try:
+    import torch
+    import torchaudio
+except ImportError:  # the peer is optional: say how to get it, measure the rest
+    torch = None
 
 
 def peers_table():
-    """{clip: {column: (sc_db, ms)}} from PEERS.md's phase-recovery table."""
+    """{clip: {column: (sc_db, ms_per_iteration)}} from PEERS.md's phase-recovery table."""
     table, header = {}, None
     with open(os.path.join(SHARED, "PEERS.md")) as f:
         for line in f:
@@ -66,21 +71,31 @@ def peers_table():
     return table
 
 
-def sc_db(y, mag64):
-    window = torch.hann_window(N_FFT, dtype=torch.float64)
-    s = torch.stft(y.double(), N_FFT, HOP, N_FFT, window, center=True, pad_mode="reflect",
-                   return_complex=True).abs()
-    return float(20 * torch.log10(torch.linalg.norm(s - mag64) / torch.linalg.norm(mag64)))
+def bench(path, pattern, repeats):
+    """{(row, clip): counters of the median run} of bench_phase's rows matching `pattern`."""
+    command = [path, "--benchmark_format=json", "--benchmark_filter=" + pattern]
+    if repeats > 1:
+        command += ["--benchmark_repetitions=%d" % repeats, "--benchmark_report_aggregates_only=true"]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    results = {}
+    for b in json.loads(out)["benchmarks"]:
+        if repeats > 1 and b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"].split("/")
+        results[(name[0], name[1])] = b
+    return results
 
 
-def torchaudio_run(clip, momentum, repeats):
+def torchaudio_ms_per_iteration(clip, threads, repeats):
+    """(SC dB, ms per iteration) of torchaudio's FGLA on `clip` with `threads` threads."""
+    torch.set_num_threads(threads)
     wav, _ = torchaudio.load(os.path.join(SHARED, "data", "corpus", clip + ".wav"))
     x = wav.mean(0).float()
     window = torch.hann_window(N_FFT)
     mag = torch.stft(x, N_FFT, HOP, N_FFT, window, center=True, pad_mode="reflect", return_complex=True).abs()
 
     def run():
-        return torchaudio.functional.griffinlim(mag, window, N_FFT, HOP, N_FFT, 1.0, 100, momentum, len(x), False)
+        return torchaudio.functional.griffinlim(mag, window, N_FFT, HOP, N_FFT, 1.0, ITERATIONS, 0.99, len(x), False)
 
     run()  # warm-up
     times = []
@@ -88,58 +103,129 @@ def torchaudio_run(clip, momentum, repeats):
         start = time.perf_counter()
         y = run()
         times.append(time.perf_counter() - start)
-    return sc_db(y, mag.double()), statistics.median(times)
+    w64 = torch.hann_window(N_FFT, dtype=torch.float64)
+    s = torch.stft(y.double(), N_FFT, HOP, N_FFT, w64, center=True, pad_mode="reflect", return_complex=True).abs()
+    sc = float(20 * torch.log10(torch.linalg.norm(s - mag.double()) / torch.linalg.norm(mag.double())))
+    return sc, 1e3 * statistics.median(times) / ITERATIONS
 
 
-def specinv_runs(bench, repeats, pattern):
-    out = subprocess.run([bench, "--benchmark_format=json", "--benchmark_filter=" + pattern,
-                          "--benchmark_repetitions=%d" % repeats, "--benchmark_report_aggregates_only=true"],
-                         check=True, capture_output=True, text=True).stdout
-    results = {}
-    for b in json.loads(out)["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
-        algorithm, clip = b["run_name"].split("/")[:2]
-        seconds = b["real_time"] / 1e3 if b["time_unit"] == "ms" else b["real_time"]
-        results[(algorithm, clip)] = (b["sc_db"], seconds, b["iterations"] if "iterations" in b else None)
-    return results
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def fmt(v, spec="%.2f"):
+    return "—" if v is None else spec % v
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench", default=os.path.join(HERE, "..", "build", "bench", "benchmarks", "bench_phase"))
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--algorithms", default=",".join(ALGORITHMS))
+    parser.add_argument("--clips", default=",".join(CLIPS), help="comma-separated corpus clips")
+    parser.add_argument("--readme", help="README.md whose Performance section to rewrite")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    wanted = args.algorithms.split(",")
+    clips = args.clips.split(",")
+    if torch is None:
+        print("torchaudio is not importable by %s: install the peer with `sudo apt-get install "
+              "python3-torchaudio` and run this script with /usr/bin/python3. Its columns stay empty.\n"
+              % sys.executable, file=sys.stderr)
+
     peers = peers_table()
-    mine = specinv_runs(args.bench, args.repeats, "^(%s)/" % "|".join(wanted))
-    for algorithm in wanted:
-        column, iterations, momentum = ALGORITHMS[algorithm]
-        what = {"rtisi_la": "25 iterations per frame, look_ahead 3", "lbfgs": "2000 L-BFGS iterations"}
-        print("\n### %s (%s; PEERS.md column %s)\n" % (algorithm, what.get(algorithm, "%d iterations" % iterations),
-                                                       column))
-        head = "| clip | specinv SC dB | specinv s |"
-        if momentum is not None:
-            head += " torchaudio now SC dB | torchaudio now s | specinv speed-up |"
-        head += " PEERS SC dB | PEERS s | vs PEERS SC (dB, < 0 better) |"
-        print(head)
-        print("|" + "---|" * (head.count("|") - 1))
-        for clip in CLIPS:
-            if (algorithm, clip) not in mine:
-                continue
-            sc, seconds, _ = mine[(algorithm, clip)]
-            row = "| %s | %.2f | %.4f |" % (clip, sc, seconds)
-            if momentum is not None:
-                ta_sc, ta_s = torchaudio_run(clip, momentum, args.repeats)
-                row += " %.2f | %.4f | %.1fx |" % (ta_sc, ta_s, ta_s / seconds)
-            peer = peers.get(clip, {}).get(column)
-            if peer:
-                row += " %.1f | %.3f | %+.2f |" % (peer[0], peer[1] * iterations / 1e3, sc - peer[0])
-            else:
-                row += " — | — | — |"
-            print(row, flush=True)
+    names = "|".join(re.escape(c) for c in clips)
+    print("bench_phase: per-clip rows...", file=sys.stderr, flush=True)
+    mine = bench(args.bench, "^(floor|fgla|fgla_2t|admm|rtisi_la)/(%s)$" % names, args.repeats)
+    print("bench_phase: length, memory and batch rows...", file=sys.stderr, flush=True)
+    mine.update(bench(args.bench, "^fgla_(length|batch8)/", 1))
+
+    lines = []
+    out = lines.append
+    out("Measured %s by `benchmarks/compare_peers` on %s (%d CPUs), specinv and torchaudio %s "
+        "in the same run; float32, n_fft 1024, hop 256, %d iterations from zero phase; times are "
+        "medians of %d runs." % (datetime.date.today().isoformat(), cpu_model(), os.cpu_count(),
+                                 torchaudio.__version__ if torch else "(not installed)", ITERATIONS, args.repeats))
+    out("")
+    out("| clip | frames | floor ms | FGLA ms/it | vs floor | torchaudio ms/it | speed-up | "
+        "FGLA 2 thr ms/it | torchaudio 2 thr | speed-up | ADMM ms/it | vs PEERS ts_admm | RTISI-LA s | vs PEERS ts_rtisi_la | SC dB (torchaudio) |")
+    out("|---" * 15 + "|")
+    worst = {}
+
+    def keep(key, value, better):
+        if value is not None and (key not in worst or better(value, worst[key])):
+            worst[key] = value
+
+    for clip in clips:
+        floor = mine[("floor", clip)]["ms_per_iter"]
+        fgla = mine[("fgla", clip)]
+        fgla2 = mine[("fgla_2t", clip)]["ms_per_iter"]
+        admm = mine[("admm", clip)]["ms_per_iter"]
+        rtisi = mine[("rtisi_la", clip)]["ms_per_iter"] / 1e3
+        ta_sc = ta1 = ta2 = None
+        if torch is not None:
+            ta_sc, ta1 = torchaudio_ms_per_iteration(clip, 1, args.repeats)
+            _, ta2 = torchaudio_ms_per_iteration(clip, 2, args.repeats)
+        peer_admm = peers.get(clip, {}).get("ts_admm")
+        peer_rtisi = peers.get(clip, {}).get("ts_rtisi_la")
+        ratio = fgla["ms_per_iter"] / floor
+        speed1 = ta1 / fgla["ms_per_iter"] if ta1 else None
+        speed2 = ta2 / fgla2 if ta2 else None
+        admm_x = peer_admm[1] / admm if peer_admm else None
+        rtisi_x = peer_rtisi[1] / 1e3 / rtisi if peer_rtisi else None
+        keep("floor", ratio, lambda a, b: a > b)
+        keep("speed1", speed1, lambda a, b: a < b)
+        keep("speed2", speed2, lambda a, b: a < b)
+        keep("admm", admm_x, lambda a, b: a < b)
+        keep("rtisi", rtisi_x, lambda a, b: a < b)
+        out("| %s | %d | %.3f | %.3f | %.2fx | %s | %s | %.3f | %s | %s | %.3f | %s | %.3f | %s | %.2f (%s) |" % (
+            clip, fgla["frames"], floor, fgla["ms_per_iter"], ratio, fmt(ta1, "%.3f"), fmt(speed1, "%.1fx"), fgla2,
+            fmt(ta2, "%.3f"), fmt(speed2, "%.1fx"), admm, fmt(admm_x, "%.1fx"), rtisi, fmt(rtisi_x, "%.1fx"),
+            fgla["sc_db"], fmt(ta_sc)))
+
+    short, long_ = mine[("fgla_length", "10s")], mine[("fgla_length", "600s")]
+    one, two = mine[("fgla_batch8", "threads:1")], mine[("fgla_batch8", "threads:2")]
+    linear = long_["s_per_audio_s"] / short["s_per_audio_s"]
+    batch = two["items_per_s"] / one["items_per_s"]
+    out("")
+    out("| target (issue 7) | measured (worst clip) | goal | met |")
+    out("|---|---|---|---|")
+
+    def target(what, value, goal, ok):
+        out("| %s | %s | %s | %s |" % (what, value, goal, "—" if ok is None else ("yes" if ok else "**no**")))
+
+    target("FGLA time per iteration / FFT floor", "%.2fx" % worst["floor"], "<= 1.2x", worst["floor"] <= 1.2)
+    target("speed-up over torchaudio griffinlim, 1 thread", fmt(worst.get("speed1"), "%.1fx"), ">= 5x",
+           worst["speed1"] >= 5 if "speed1" in worst else None)
+    target("speed-up over torchaudio griffinlim, 2 threads", fmt(worst.get("speed2"), "%.1fx"), "> 1x",
+           worst["speed2"] > 1 if "speed2" in worst else None)
+    target("ADMM speed-up over PEERS.md's torch_specinv", fmt(worst.get("admm"), "%.1fx"), ">= 10x",
+           worst["admm"] >= 10 if "admm" in worst else None)
+    target("RTISI-LA speed-up over PEERS.md's torch_specinv", fmt(worst.get("rtisi"), "%.1fx"), ">= 10x",
+           worst["rtisi"] >= 10 if "rtisi" in worst else None)
+    target("s per audio s, 600 s / 10 s (%.4f / %.4f)" % (long_["s_per_audio_s"], short["s_per_audio_s"]),
+           "%.2fx" % linear, "<= 1.1x", linear <= 1.1)
+    target("peak memory of 600 s FGLA / one complex spectrogram", "%.2fx" % long_["peak_vs_spectrogram"], "<= 3x",
+           long_["peak_vs_spectrogram"] <= 3)
+    target("batch of 8, 2 threads / 1 thread throughput (%.2f / %.2f items/s)" % (two["items_per_s"], one["items_per_s"]),
+           "%.2fx" % batch, ">= 1.8x", batch >= 1.8)
+    text = "\n".join(lines)
+    print(text)
+
+    if args.readme:
+        with open(args.readme) as f:
+            readme = f.read()
+        if BEGIN not in readme or END not in readme:
+            sys.exit("%s has no %s ... %s section to rewrite" % (args.readme, BEGIN, END))
+        head, rest = readme.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        with open(args.readme, "w") as f:
+            f.write(head + BEGIN + "\n" + text + "\n" + END + tail)
+        print("\nrewrote the Performance table of %s" % args.readme, file=sys.stderr)
 
 
 if __name__ == "__main__":
