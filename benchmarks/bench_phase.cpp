@@ -5,8 +5,10 @@
 //   floor      FFTW r2c + c2r of every frame, one batched plan each: what one iteration cannot
 //              go below (ms_per_iter is one r2c + c2r pass)
 //   gla        griffin_lim, momentum 0, 100 iterations, zero-phase start, length = the clip's
-//              (torchaudio's griffinlim is called with it)       (PEERS ta_gla)
-//   fgla       griffin_lim, momentum 0.99, 100 iterations, zero phase     (PEERS ta_fgla)
+//              (torchaudio's griffinlim is called with it)       (PEERS ta_gla); paired with
+//              the floor as fgla is
+//   fgla       griffin_lim, momentum 0.99, 100 iterations, zero phase     (PEERS ta_fgla);
+//              each run is followed by 100 floor passes: vs_floor = fgla time / floor time
 //   fgla_2t    fgla with threads = 2 (wall time)
 //   fgla_pi    griffin_lim, momentum 0.99, 100 iterations, phase_init start
 //   fgla_pghi  griffin_lim, momentum 0.99, 100 iterations, Init::pghi start
@@ -36,6 +38,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <map>
 #include <string>
 #include <utility>
@@ -89,57 +92,87 @@ double score_db(const specinv::Signal<float>& y, const Clip& c) {
   return specinv::spectral_convergence_db(mag, c.magnitude);
 }
 
+#if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW
+/// The floor of one Griffin-Lim iteration on a clip: FFTW's r2c then c2r of every frame, each one
+/// batched plan over all frames (FFTW_MEASURE, as the library plans), nothing else.
+class FftFloor {
+ public:
+  using Api = specinv::detail::FftwApi<float>;
+  explicit FftFloor(const std::string& name)
+      : m_frames(int(clip(name).target.cols())), m_time(Eigen::Index(n) * m_frames), m_freq(Eigen::Index(bins) * m_frames) {
+    std::lock_guard<std::mutex> lock(specinv::detail::fftw_planner_mutex());
+    m_r2c = Api::r2c(n, m_frames, m_time.data(), n, m_freq.data(), bins, FFTW_MEASURE);
+    m_c2r = Api::c2r(n, m_frames, m_freq.data(), bins, m_time.data(), n, FFTW_MEASURE);
+  }
+  FftFloor(const FftFloor&) = delete;
+  FftFloor& operator=(const FftFloor&) = delete;
+  ~FftFloor() {
+    std::lock_guard<std::mutex> lock(specinv::detail::fftw_planner_mutex());
+    Api::destroy(m_r2c);
+    Api::destroy(m_c2r);
+  }
+  int frames() const { return m_frames; }
+  /// Seconds of one r2c + c2r pass over all frames.
+  double pass() {
+    const auto start = std::chrono::steady_clock::now();
+    Api::execute(m_r2c, m_time.data(), m_freq.data());
+    Api::execute(m_c2r, m_freq.data(), m_time.data());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    benchmark::DoNotOptimize(m_time.data());
+    // c2r scales by n: bring the frames back so that every pass transforms the same numbers
+    for (Eigen::Index i = 0; i < m_time.size(); ++i) m_time[i] *= 1.0f / float(n);
+    return seconds;
+  }
+
+ private:
+  static constexpr int n = 1024, bins = n / 2 + 1;
+  int m_frames;
+  specinv::detail::AlignedArray<float> m_time;  // FFTW's time does not depend on the values
+  specinv::detail::AlignedArray<std::complex<float>> m_freq;
+  Api::plan m_r2c, m_c2r;
+};
+
+void floor(benchmark::State& state, const std::string& name) {
+  FftFloor fft(name);
+  double seconds = 0;
+  for (auto _ : state) seconds += fft.pass();
+  state.counters["ms_per_iter"] = 1e3 * seconds / double(state.iterations());
+  state.counters["frames"] = fft.frames();
+}
+#endif
+
+/// Runs `run` on the clip; ms_per_iter = its time / iterations. With `paired_floor` (FFTW
+/// builds), each timed run is followed by as many timed floor passes (FftFloor) as it has
+/// iterations, so that vs_floor = run time / floor time compares the two under the same machine
+/// load, whatever it does during the benchmark (floor_ms_per_iter: the floor's own figure).
 template <class Run>
-void measure(benchmark::State& state, const std::string& name, int iterations, Run run) {
+void measure(benchmark::State& state, const std::string& name, int iterations, Run run, bool paired_floor = false) {
   const Clip& c = clip(name);
   specinv::Reconstruction<float> r = run(c.target, c.signal.size());  // warm-up: plans, buffers
-  double seconds = 0;
+  double seconds = 0, floor_seconds = 0;
+#if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW
+  std::optional<FftFloor> fft;
+  if (paired_floor) fft.emplace(name);
+#endif
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     r = run(c.target, c.signal.size());
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     benchmark::DoNotOptimize(r.signal.data());
+#if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW
+    if (fft)
+      for (int k = 0; k < iterations; ++k) floor_seconds += fft->pass();
+#endif
   }
   state.counters["sc_db"] = score_db(r.signal, c);
   state.counters["algo_iterations"] = r.iterations;
   state.counters["ms_per_iter"] = 1e3 * seconds / double(state.iterations()) / iterations;
   state.counters["frames"] = double(c.target.cols());
-}
-
-#if defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW
-/// The floor of one Griffin-Lim iteration: FFTW's r2c then c2r of every frame of the clip, each
-/// one batched plan over all frames (FFTW_MEASURE, as the library plans), nothing else.
-void floor(benchmark::State& state, const std::string& name) {
-  using Api = specinv::detail::FftwApi<float>;
-  const int n = 1024, frames = int(clip(name).target.cols()), bins = n / 2 + 1;
-  specinv::detail::AlignedArray<float> time(Eigen::Index(n) * frames);
-  specinv::detail::AlignedArray<std::complex<float>> freq(Eigen::Index(bins) * frames);
-  Api::plan r2c, c2r;
-  {
-    std::lock_guard<std::mutex> lock(specinv::detail::fftw_planner_mutex());
-    r2c = Api::r2c(n, frames, time.data(), n, freq.data(), bins, FFTW_MEASURE);
-    c2r = Api::c2r(n, frames, freq.data(), bins, time.data(), n, FFTW_MEASURE);
+  if (floor_seconds > 0) {
+    state.counters["floor_ms_per_iter"] = 1e3 * floor_seconds / double(state.iterations()) / iterations;
+    state.counters["vs_floor"] = seconds / floor_seconds;
   }
-  const specinv::Signal<float> x = clip(name).signal.cast<float>();
-  for (int t = 0; t < frames; ++t)  // real frames of the clip (any data would do)
-    for (int m = 0; m < n; ++m) time[Eigen::Index(t) * n + m] = x[std::min<Eigen::Index>(x.size() - 1, t * 256 + m)];
-  double seconds = 0;
-  for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    Api::execute(r2c, time.data(), freq.data());
-    Api::execute(c2r, freq.data(), time.data());
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    benchmark::DoNotOptimize(time.data());
-    // c2r scales by n: bring the frames back so that every pass transforms the same numbers
-    for (Eigen::Index i = 0; i < time.size(); ++i) time[i] *= 1.0f / float(n);
-  }
-  state.counters["ms_per_iter"] = 1e3 * seconds / double(state.iterations());
-  state.counters["frames"] = frames;
-  std::lock_guard<std::mutex> lock(specinv::detail::fftw_planner_mutex());
-  Api::destroy(r2c);
-  Api::destroy(c2r);
 }
-#endif
 
 /// Resident memory of this process, kB: the current size and the peak since reset_peak().
 long status_kb(const char* field) {
@@ -252,10 +285,10 @@ void register_all() {
       };
     };
     benchmark::RegisterBenchmark(("gla/" + name).c_str(), [name, f = gla(0.0, specinv::Init::zero_phase)](
-                                                              benchmark::State& s) { measure(s, name, 100, f); })
+                                                              benchmark::State& s) { measure(s, name, 100, f, true); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("fgla/" + name).c_str(), [name, f = gla(0.99, specinv::Init::zero_phase)](
-                                                               benchmark::State& s) { measure(s, name, 100, f); })
+                                                               benchmark::State& s) { measure(s, name, 100, f, true); })
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("fgla_2t/" + name).c_str(), [name, f = gla(0.99, specinv::Init::zero_phase, 2)](
                                                                   benchmark::State& s) { measure(s, name, 100, f); })

@@ -7,8 +7,9 @@ center, reflect; target |STFT(x)|; 100 iterations from zero phase; SC dB = 20 lo
 mag || / ||mag||) with a float64 STFT (lower is better).
 
 In one invocation it runs
-- benchmarks/bench_phase (Google Benchmark, JSON): the floor (FFTW's batched r2c + c2r of every
-  frame, one plan each), specinv's FGLA on 1 and 2 threads, ADMM, RTISI-LA, FGLA on 10 s and 600 s
+- benchmarks/bench_phase (Google Benchmark, JSON): specinv's FGLA, each run followed by as many
+  passes of the floor (FFTW's batched r2c + c2r of every frame, one plan each) as it has
+  iterations, so that the ratio compares the two under the same load; FGLA on 2 threads, ADMM, RTISI-LA, FGLA on 10 s and 600 s
   of audio (time per audio second, peak memory), the batched FGLA on 8 clips with 1 and 2 threads;
 - torchaudio 0.13 `griffinlim` (momentum 0.99, rand_init False, the clip's length) with
   torch.set_num_threads(1) and (2), median of --repeats runs after a warm-up;
@@ -140,7 +141,7 @@ def main():
     peers = peers_table()
     names = "|".join(re.escape(c) for c in clips)
     print("bench_phase: per-clip rows...", file=sys.stderr, flush=True)
-    mine = bench(args.bench, "^(floor|fgla|fgla_2t|admm|rtisi_la)/(%s)$" % names, args.repeats)
+    mine = bench(args.bench, "^(fgla|fgla_2t|admm|rtisi_la)/(%s)(/|$)" % names, args.repeats)
     print("bench_phase: length, memory and batch rows...", file=sys.stderr, flush=True)
     mine.update(bench(args.bench, "^fgla_(length|batch8)/", 1))
 
@@ -161,8 +162,8 @@ def main():
             worst[key] = value
 
     for clip in clips:
-        floor = mine[("floor", clip)]["ms_per_iter"]
         fgla = mine[("fgla", clip)]
+        floor = fgla["floor_ms_per_iter"]  # timed between the fgla runs (see bench_phase)
         fgla2 = mine[("fgla_2t", clip)]["ms_per_iter"]
         admm = mine[("admm", clip)]["ms_per_iter"]
         rtisi = mine[("rtisi_la", clip)]["ms_per_iter"] / 1e3
@@ -172,7 +173,7 @@ def main():
             _, ta2 = torchaudio_ms_per_iteration(clip, 2, args.repeats)
         peer_admm = peers.get(clip, {}).get("ts_admm")
         peer_rtisi = peers.get(clip, {}).get("ts_rtisi_la")
-        ratio = fgla["ms_per_iter"] / floor
+        ratio = fgla["vs_floor"]
         speed1 = ta1 / fgla["ms_per_iter"] if ta1 else None
         speed2 = ta2 / fgla2 if ta2 else None
         admm_x = peer_admm[1] / admm if peer_admm else None

@@ -81,8 +81,9 @@ void magnitude_scale(const T* mag, T* norm2, Index n) noexcept {
 
 /// \brief The projection of one frame onto the target magnitude, with FGLA's inertia: with s the
 /// rebuilt spectrum R and p the memory (the previous R), A = R - c p, p = R, s = |S| A / (|A| +
-/// 1e-16); without `Accelerated`, A = R and p is not used. n2: n bins of scratch. Three loops that
-/// vectorise: A and |A|^2 (and the memory), the factor (magnitude_scale), A times the factor.
+/// 1e-16); without `Accelerated`, A = R and p is not used. n2: n values of scratch. Three loops
+/// that vectorise: A and |A|^2 (and the memory), the factor (magnitude_scale: Eigen's packet
+/// rsqrt in float), A times the factor.
 template <bool Accelerated, class T>
 void project_frame(std::complex<T>* spectrum, std::complex<T>* memory, const T* mag, T c, Index n,
                    T* n2) noexcept {
