@@ -60,6 +60,7 @@
 #include "../detail/filter_ranges.hpp"
 #include "../detail/lbfgspp.hpp"
 #include "../detail/math.hpp"
+#include "../detail/thread_pool.hpp"
 #include "../fft/backend.hpp"
 #include "../filterbank/inverse.hpp"
 #include "../stft/params.hpp"
