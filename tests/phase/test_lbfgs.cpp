@@ -315,6 +315,17 @@ TEMPLATE_TEST_CASE("lbfgs starts, given signal, batch and deducing overloads", "
     CHECK(items[0].signal == specinv::lbfgs(mag, stft, p).signal);
     CHECK(items[1].signal == specinv::lbfgs(half_mag, stft, p).signal);
     CHECK(items[1].history == specinv::lbfgs(half_mag, stft, p).history);
+    // On 2 threads (one solver each), the same items bit for bit (tests/phase/test_threads.cpp
+    // covers the other algorithms' batches).
+    p.threads = 2;
+    const std::vector<specinv::Reconstruction<T>> threaded = specinv::lbfgs(batch, stft, p);
+    REQUIRE(threaded.size() == 2);
+    for (std::size_t b = 0; b < 2; ++b) {
+      CHECK(threaded[b].signal == items[b].signal);
+      CHECK(threaded[b].history == items[b].history);
+      CHECK(threaded[b].spectral_convergence_db == items[b].spectral_convergence_db);
+    }
+    p.threads = 1;
     // The deducing overload takes an expression.
     CHECK(specinv::lbfgs(mag * T(0.5), stft, p).signal == items[1].signal);
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `threads` option: griffin_lim / FGLA and admm split one signal's frames across threads and
-// every batched function splits its items, with results bit-identical to one thread's (output,
+// every batched function splits its items (lbfgs's batch: test_lbfgs.cpp, which keeps L-BFGS's
+// compile time out of this test), with results bit-identical to one thread's (output,
 // history, final SC) over STFT geometries that exercise the tile boundaries (center on and off,
 // short and long `length`, hops that make tiles of 32 frames or more, win_length < n_fft); the
 // threaded run allocates nothing once warm; bad `threads` values and failing batch items give the
@@ -169,13 +170,6 @@ TEST_CASE("every batched function splits its items across threads, bit-identical
     p.max_iter = 5;
     p.threads = threads;
     return specinv::legla<float>(batch, stft, p);
-  });
-  compare("lbfgs", [&](int threads) {
-    specinv::LbfgsParams p;
-    p.max_iter = 10;
-    p.init = Init::random;
-    p.threads = threads;
-    return specinv::lbfgs<float>(batch, stft, p);
   });
 
   // Each item is what the single-signal function gives for it.
