@@ -5,15 +5,20 @@
 // history, final SC) over STFT geometries that exercise the tile boundaries (center on and off,
 // short and long `length`, hops that make tiles of 32 frames or more, win_length < n_fft); the
 // threaded run allocates nothing once warm; bad `threads` values and failing batch items give the
-// usual exceptions.
+// usual exceptions. And the fused engine itself against the plain STFT: its synthesis is
+// Stft::inverse and its analysis Stft::forward, whatever the tiling (fewer frames than a tile, a
+// tile and one frame, several tiles, odd n_fft, hop = n_fft, torchaudio's pad, short lengths).
 
 #include "../support/allocation_counter.hpp"  // first: replaces malloc for the whole binary
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include <specinv/detail/fused_stft.hpp>
 #include <specinv/phase.hpp>
 
 #include "../support/catch.hpp"
@@ -105,6 +110,71 @@ TEMPLATE_TEST_CASE("griffin_lim, FGLA and admm give bit-identical results for an
         INFO("admm, threads " << threads);
         admm.threads = threads;
         require_identical(specinv::admm<T>(mag, g.stft, admm), one);
+      }
+    }
+  }
+}
+
+TEST_CASE("the fused passes equal Stft::inverse and Stft::forward for any tiling and thread count",
+          "[phase][threads][stft]") {
+  using T = double;
+  StftParams peers = test::peers_stft();
+  StftParams odd = peers;
+  odd.n_fft = 511;
+  odd.hop_length = 100;
+  odd.win_length = 400;
+  StftParams whole = peers;  // hop = win_length = n_fft: frames do not overlap at all
+  whole.n_fft = 256;
+  whole.hop_length = 256;
+  whole.win_length = 256;
+  whole.window = specinv::WindowKind::rectangular;
+  StftParams padded = peers;
+  padded.pad = 300;
+  padded.center = false;
+  padded.window = specinv::WindowKind::hamming;
+  StftParams reflect_small = peers;
+  reflect_small.n_fft = 64;
+  reflect_small.hop_length = 1;  // tiles of 63 frames
+  reflect_small.win_length = 64;
+  struct Case {
+    const char* name;
+    StftParams stft;
+    Index frames;
+    int length_change;  // samples added to the default output length (0: none given)
+  };
+  const std::vector<Case> cases = {
+      {"peers, 5 frames", peers, 5, 0},       {"peers, 32 frames", peers, 32, 0},
+      {"peers, 33 frames", peers, 33, 0},     {"peers, 97 frames, length - 100", peers, 97, -100},
+      {"odd n_fft, 70 frames", odd, 70, 0},   {"hop = n_fft, 40 frames", whole, 40, 0},
+      {"pad 300, 50 frames, length", padded, 50, -600}, {"hop 1, 200 frames", reflect_small, 200, 0}};
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal;
+  for (const Case& c : cases) {
+    specinv::Stft<T> plain(c.stft);
+    const Index bins = plain.n_freqs();
+    specinv::Spectrogram<T> s(bins, c.frames);
+    for (Index i = 0; i < s.size(); ++i) s(i) = {normal(rng), normal(rng)};
+    s.row(0).imag().setZero();  // a real signal's DC and Nyquist bins are real
+    if (c.stft.n_fft % 2 == 0) s.row(bins - 1).imag().setZero();
+    const std::optional<Index> length =
+        c.length_change ? std::optional<Index>(plain.output_length(c.frames) + c.length_change) : std::nullopt;
+    const Signal<T> reference = plain.inverse(s, length);
+    Magnitude<T> mag = s.cwiseAbs();
+    for (const int threads : {1, 2, 3}) {
+      INFO(c.name << ", threads " << threads);
+      specinv::detail::FusedStft<T, specinv::fft::default_backend<T>> engine(c.stft, threads);
+      engine.prepare("test", c.frames, reference.size(), length);
+      Signal<T> y = Signal<T>::Zero(reference.size());
+      engine.synthesize_start(mag, &s, y.data());
+      CHECK(test::rel_error(y, reference) < 1e-13);
+      // The analysis of a signal with the target's frame count: the metric sums of Stft::forward.
+      if (plain.n_frames(reference.size()) == c.frames) {
+        const specinv::Spectrogram<T> analysed = plain.forward(reference);
+        const specinv::detail::MagnitudeSums want = specinv::detail::spectrogram_sums<T>(analysed, mag);
+        const specinv::detail::MagnitudeSums got = engine.measure(reference.data(), mag);
+        CHECK(got.error2 == Approx(want.error2).epsilon(1e-12));
+        CHECK(got.estimate2 == Approx(want.estimate2).epsilon(1e-12));
+        CHECK(got.count == want.count);
       }
     }
   }

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <mutex>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -171,7 +173,15 @@ Index checked_run_length(const char* where, const StftParams& stft, const Iterat
                          const Eigen::Ref<const Magnitude<T>>& mag, Index out_size) {
   check_magnitude<T>(where, mag, stft);
   const Index n = reconstruction_length(where, stft, mag.cols(), options.length);
-  if (!options.length) forward_geometry(stft, n, where);  // the iterations analyse the output
+  if (!options.length) {  // the iterations analyse the output: it must have the target's frames
+    const Index analysed = forward_geometry(stft, n, where).frames;
+    if (analysed != mag.cols()) {
+      throw_invalid(where, "length", "none",
+                    "a length whose STFT has the target's " + std::to_string(mag.cols()) +
+                        " frames: the default output length has " + std::to_string(analysed) +
+                        " (torchaudio's pad keeps its samples in the output); give `length`");
+    }
+  }
   require(out_size == n, where, "out.size()", out_size, "output_length(frames)");
   return n;
 }
@@ -215,17 +225,32 @@ Reconstruction<T> reconstruct(Algorithm& algorithm, const char* where, const Stf
   return r;
 }
 
+/// \brief The options each thread's algorithm object of a batched run gets: `threads` = 1 (the
+/// items are the parallel work) and the callback, if any, called under `lock`, so that the
+/// caller's callback runs on one worker thread at a time.
+template <class Options>
+Options batch_thread_options(const Options& options, std::mutex& lock) {
+  Options inner = options;
+  inner.threads = 1;
+  if (options.callback) {
+    inner.callback = [&options, &lock](int done, double metric) {
+      std::lock_guard<std::mutex> guard(lock);
+      return options.callback(done, metric);
+    };
+  }
+  return inner;
+}
+
 /// \brief The batched free functions: the items of a (freq, frames, batch) tensor, on
 /// `options.threads` threads (see parallel_items), each with an algorithm object made by
-/// make(options); with several threads the objects get `threads` = 1, the items being the
-/// parallel work.
+/// make(options); with several threads and items, by make(batch_thread_options(options)).
 template <class T, class Options, class Make>
 std::vector<Reconstruction<T>> reconstruct_batch(Make make, const char* where, const StftParams& stft,
                                                  const Options& options, const MagnitudeBatch<T>& mags) {
   const Index bins = mags.dimension(0), frames = mags.dimension(1), batch = mags.dimension(2);
   const int threads = resolved_threads(options.threads, where);
-  Options inner = options;
-  if (threads > 1 && batch > 1) inner.threads = 1;
+  std::mutex callback_lock;
+  const Options inner = threads > 1 && batch > 1 ? batch_thread_options(options, callback_lock) : options;
   std::vector<Reconstruction<T>> out(std::size_t(std::max<Index>(batch, 0)));
   parallel_items(threads, batch, [&] { return make(inner); }, [&](auto& algorithm, Index b) {
     const Eigen::Map<const Magnitude<T>> item(mags.data() + b * bins * frames, bins, frames);

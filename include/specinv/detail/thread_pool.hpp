@@ -8,9 +8,9 @@
 ///
 /// Built for passes that repeat every few hundred microseconds (one Griffin-Lim iteration):
 /// - the workers are started once, with the pool, and live as long as it;
-/// - `run` allocates nothing and takes no lock on its fast path: tasks are claimed from an
-///   atomic counter, and a worker that has just finished a pass spins briefly for the next one
-///   before it sleeps on a condition variable;
+/// - `run` allocates nothing; tasks are claimed from an atomic counter, and a worker that has
+///   just finished a pass spins for the next one (a few thousand pause instructions: tens to
+///   hundreds of microseconds) before it sleeps on a condition variable;
 /// - which worker runs a task is not fixed, so callers make each task's result depend only on the
 ///   task index (their per-worker scratch holds nothing between tasks). That is what makes the
 ///   algorithms' results independent of the thread count.
@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "../core/error.hpp"
 #include "../core/types.hpp"
 #include "check.hpp"
 
@@ -42,21 +43,23 @@ class ThreadPool {
  public:
   /// \brief Starts threads - 1 workers (the caller of `run` is the other one).
   /// \param threads >= 1
+  /// \throws std::system_error if a thread cannot start (those started are stopped first)
   explicit ThreadPool(int threads = 1) : m_size(std::max(1, threads)) {
     m_workers.reserve(std::size_t(m_size - 1));
-    for (int w = 1; w < m_size; ++w) m_workers.emplace_back([this, w] { work(w); });
+#if SPECINV_HAS_EXCEPTIONS
+    try {
+      start_workers();
+    } catch (...) {
+      stop();
+      throw;
+    }
+#else
+    start_workers();  // without exceptions, a thread that cannot start aborts (std::thread's way)
+#endif
   }
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
-  ~ThreadPool() {
-    {
-      std::lock_guard<std::mutex> lock(m_mutex);
-      m_stop = true;
-      m_generation.fetch_add(1, std::memory_order_release);
-    }
-    m_wake.notify_all();
-    for (std::thread& t : m_workers) t.join();
-  }
+  ~ThreadPool() { stop(); }
 
   /// Threads that run tasks, the caller included.
   int size() const noexcept { return m_size; }
@@ -92,7 +95,7 @@ class ThreadPool {
   }
 
  private:
-  static constexpr int spin_limit = 20000;  // about 100 microseconds of polling
+  static constexpr int spin_limit = 4000;  // pause instructions before sleeping: ~0.1 ms
 
   static void pause() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -100,6 +103,20 @@ class ThreadPool {
 #else
     std::this_thread::yield();
 #endif
+  }
+
+  void start_workers() {
+    for (int w = 1; w < m_size; ++w) m_workers.emplace_back([this, w] { work(w); });
+  }
+
+  void stop() noexcept {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_stop = true;
+      m_generation.fetch_add(1, std::memory_order_release);
+    }
+    m_wake.notify_all();
+    for (std::thread& t : m_workers) t.join();
   }
 
   void claim(int worker) noexcept {
@@ -157,8 +174,10 @@ void parallel_items(int threads, Index batch, Make&& make, Body&& body) {
     return;
   }
   std::atomic<Index> next{0};
-  std::vector<std::exception_ptr> errors(std::size_t(batch) + 1);  // [batch]: a failed make()
-  auto work = [&] {
+#if SPECINV_HAS_EXCEPTIONS
+  // One slot per item, then one per thread for a failed make(): each written by one thread only.
+  std::vector<std::exception_ptr> errors(std::size_t(batch) + std::size_t(workers));
+  auto work = [&](int worker) {
     try {
       auto algorithm = make();
       for (Index b; (b = next.fetch_add(1)) < batch;) {
@@ -170,16 +189,33 @@ void parallel_items(int threads, Index batch, Make&& make, Body&& body) {
       }
     } catch (...) {
       next.store(batch);  // the others finish their item and stop
-      errors[std::size_t(batch)] = std::current_exception();
+      errors[std::size_t(batch) + std::size_t(worker)] = std::current_exception();
     }
   };
   std::vector<std::thread> pool;
   pool.reserve(std::size_t(workers - 1));
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
+  try {
+    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  } catch (...) {  // a thread that cannot start: stop the others, then report it
+    next.store(batch);
+    for (std::thread& t : pool) t.join();
+    throw;
+  }
+  work(0);
   for (std::thread& t : pool) t.join();
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
+#else
+  auto work = [&](int) {  // errors abort (SPECINV_THROW) without exceptions
+    auto algorithm = make();
+    for (Index b; (b = next.fetch_add(1)) < batch;) body(algorithm, b);
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(std::size_t(workers - 1));
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : pool) t.join();
+#endif
 }
 
 }  // namespace specinv::detail

@@ -72,8 +72,9 @@ struct AdmmParams : IterationOptions {
 
 /// \brief ADMM phase recovery, owning its STFT plans and buffers.
 ///
-/// Construction validates the parameters and plans the FFTs (it allocates). `run` allocates
-/// nothing once it has seen the frame count. One object serves one thread at a time.
+/// Construction validates the parameters, plans the FFTs and starts `params.threads` - 1 threads
+/// (it allocates). `run` allocates nothing once it has seen the frame count. One object serves
+/// one thread at a time; it can be neither copied nor moved (its threads point at it).
 /// \tparam T float or double
 /// \tparam Backend `fft::fftw<T>` or `fft::kiss<T>` (see fft/backend.hpp)
 template <class T, class Backend = fft::default_backend<T>>
@@ -144,10 +145,10 @@ class Admm {
       m_x.resize(mag.rows(), mag.cols());
       m_u.resize(mag.rows(), mag.cols());
     }
+    detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, m_x);
     if (m_other.size() != out.size()) m_other.resize(out.size());
     out.setZero();  // samples past the frames' reach (a long `length`) stay zero
     m_other.setZero();
-    detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, m_x);
     m_u.setZero();  // so Y = X + U = X_0
     m_engine.synthesize_start(mag, &m_x, out.data());
 

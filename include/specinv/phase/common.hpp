@@ -96,8 +96,10 @@ struct IterationOptions {
   /// The metric recorded in the history and passed to the callback. Default Metric::sc.
   Metric metric = Metric::sc;
   /// Called at every evaluation with the iteration number and the metric; return false to stop.
-  /// It runs on the caller's thread inside the loop, so it should be quick and must not throw
-  /// into the algorithm unless the caller wants the run abandoned. Empty = none.
+  /// It runs inside the loop, so it should be quick and must not throw into the algorithm unless
+  /// the caller wants the run abandoned. A single-signal run calls it on the caller's thread; a
+  /// batched run on several threads calls it from the worker threads, one call at a time, for
+  /// whichever item is being run. Empty = none.
   std::function<bool(int iter, double metric)> callback;
   /// Exact output length (torchaudio griffinlim: length); none = (frames - 1) * hop with center,
   /// torch.istft's default. Must keep the frame count (see the file comment).

@@ -87,9 +87,11 @@ struct GriffinLimParams : IterationOptions {
 
 /// \brief Griffin-Lim / fast Griffin-Lim phase recovery, owning its STFT plans and buffers.
 ///
-/// Construction validates the parameters and plans the FFTs (it allocates). `run` allocates
-/// nothing once it has seen the frame count (the buffers are resized only when it changes). One
-/// object serves one thread at a time.
+/// Construction validates the parameters, plans the FFTs and starts `params.threads` - 1 threads
+/// (it allocates). `run` allocates nothing once it has seen the frame count and, for GLA
+/// (momentum 0), a start other than Init::zero_phase (the buffers are resized only when these
+/// change). One object serves one thread at a time; it can be neither copied nor moved (its
+/// threads point at it).
 /// \tparam T float or double
 /// \tparam Backend `fft::fftw<T>` or `fft::kiss<T>` (see fft/backend.hpp)
 template <class T, class Backend = fft::default_backend<T>>
@@ -158,16 +160,17 @@ class GriffinLim {
     if (initial) detail::check_initial<T>(where, mag, *initial);
     m_engine.prepare(where, mag.cols(), out.size(), m_params.length);
     const bool accelerated = m_params.momentum > 0;
-    Spectrogram<T>& start = accelerated ? m_prev : m_start;  // see below
-    if (start.rows() != mag.rows() || start.cols() != mag.cols()) start.resize(mag.rows(), mag.cols());
+    // x_0 = iSTFT(S_0). A start other than the magnitude itself is built in FGLA's memory (free
+    // until the first iteration), so that no extra spectrogram is held; GLA, which has no memory,
+    // keeps one for such starts only.
+    const bool given = initial || m_params.init != Init::zero_phase;
+    Spectrogram<T>& start = accelerated ? m_prev : m_start;
+    if ((accelerated || given) && (start.rows() != mag.rows() || start.cols() != mag.cols()))
+      start.resize(mag.rows(), mag.cols());
+    if (given) detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, start);
     if (m_other.size() != out.size()) m_other.resize(out.size());
     out.setZero();  // samples past the frames' reach (a long `length`) stay zero
     m_other.setZero();
-
-    // x_0 = iSTFT(S_0). A start other than the magnitude itself is built in the memory's storage
-    // (free until the first iteration), so that no extra spectrogram is held.
-    const bool given = initial || m_params.init != Init::zero_phase;
-    if (given) detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, start);
     m_engine.synthesize_start(mag, given ? &start : nullptr, out.data());
     if (accelerated) m_prev.setZero();
     const T c = T(m_params.momentum / (1.0 + m_params.momentum));

@@ -43,6 +43,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -60,6 +61,7 @@
 #include "../detail/filter_ranges.hpp"
 #include "../detail/lbfgspp.hpp"
 #include "../detail/math.hpp"
+#include "../detail/phase_run.hpp"
 #include "../detail/thread_pool.hpp"
 #include "../fft/backend.hpp"
 #include "../filterbank/inverse.hpp"
@@ -572,8 +574,8 @@ std::vector<Reconstruction<T>> lbfgs(const MagnitudeBatch<T>& targets, const Stf
                                      const LbfgsParams& params = {}) {
   const Index rows = targets.dimension(0), frames = targets.dimension(1), batch = targets.dimension(2);
   const int threads = detail::resolved_threads(params.threads, "lbfgs");
-  LbfgsParams inner = params;
-  inner.threads = 1;
+  std::mutex callback_lock;
+  const LbfgsParams inner = threads > 1 && batch > 1 ? detail::batch_thread_options(params, callback_lock) : params;
   std::vector<Reconstruction<T>> out(std::size_t(std::max<Index>(batch, 0)));
   detail::parallel_items(threads, batch, [&] { return Lbfgs<T, Backend>(stft, inner); }, [&](auto& solver, Index b) {
     const Eigen::Map<const Magnitude<T>> target(targets.data() + b * rows * frames, rows, frames);

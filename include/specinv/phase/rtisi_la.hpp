@@ -102,6 +102,7 @@ struct RtisiLaParams {
   /// Called at every evaluation with the number of committed frames and the metric; return false
   /// to stop. After a stop no more iterations run: the frames still being estimated are committed
   /// with their current estimate and later frames are zero (the output keeps its length).
+  /// A batched run on several threads calls it from the worker threads, one call at a time.
   /// Empty = none.
   std::function<bool(int frame, double metric)> callback;
   /// Exact output length (torch.istft: length); none = torch.istft's default for the frame count.
@@ -306,7 +307,14 @@ class RtisiLaState {
     T* f = reinterpret_cast<T*>(frame);
     T* pv = reinterpret_cast<T*>(p);
     T* n2 = m_norm.data();
-    if (q) {
+    if (q == p) {  // the same column: in place (a loop of its own, which the compiler vectorises)
+      for (Index k = 0; k < m_bins; ++k) {
+        const T re = f[2 * k] - m_c * pv[2 * k], im = f[2 * k + 1] - m_c * pv[2 * k + 1];
+        pv[2 * k] = f[2 * k] = re;
+        pv[2 * k + 1] = f[2 * k + 1] = im;
+        n2[k] = re * re + im * im;
+      }
+    } else if (q) {
       const T* qv = reinterpret_cast<const T*>(q);
       for (Index k = 0; k < m_bins; ++k) {
         const T re = f[2 * k] - m_c * qv[2 * k], im = f[2 * k + 1] - m_c * qv[2 * k + 1];
@@ -321,7 +329,7 @@ class RtisiLaState {
         n2[k] = f[2 * k] * f[2 * k] + f[2 * k + 1] * f[2 * k + 1];
       }
     }
-    if (m_norm.minCoeff() > T(0)) {
+    if ((m_norm.array() > T(0)).all()) {  // false for a 0 and for a NaN: those take the scalar path
       magnitude_scale<T>(target, n2, m_bins);
       for (Index k = 0; k < m_bins; ++k) {
         f[2 * k] *= n2[k];
