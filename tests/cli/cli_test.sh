@@ -165,7 +165,12 @@ threads_same_result)
     echo "2 threads wrote the same samples as 1"
   else
     ok compare one.wav two.wav --json
-    at_least "$(json_number snr_db)" 60 "SNR dB of 2 threads' output against 1 thread's"
+    snr=$(json_number snr_db)
+    if [[ -z $snr ]]; then  # equal samples in files that differ (a zero's sign): infinite SNR, null
+      echo "2 threads wrote samples equal to 1 thread's"
+    else
+      at_least "$snr" 60 "SNR dB of 2 threads' output against 1 thread's"
+    fi
   fi
   # Mono: the threads split the frames of the one channel (fgla, admm). In one process any thread
   # count gives the same bits (tests/phase/test_threads.cpp); across two processes FFTW_MEASURE may
