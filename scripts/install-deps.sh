@@ -10,6 +10,7 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libeigen3-dev libfftw3-dev catch2 libbenchmark-dev liblbfgspp-dev
   libsndfile1-dev libcli11-dev nlohmann-json3-dev libpng-dev
+  clang libclang-rt-dev  # the tests' second compiler: sanitizer builds, ThreadSanitizer, libFuzzer
 )
 if [[ "${1:-}" == "--peers" ]]; then
   packages+=(python3-torchaudio python3-numpy)

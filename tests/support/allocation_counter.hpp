@@ -32,7 +32,16 @@ namespace test {
 inline long allocations() { return g_allocations.load(); }
 }  // namespace test
 
-#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+// GCC names its sanitizers with macros, clang with __has_feature.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SPECINV_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define SPECINV_TEST_SANITIZED 1
+#endif
+#endif
+
+#if defined(__GLIBC__) && !defined(SPECINV_TEST_SANITIZED)
 #define SPECINV_TEST_COUNTS_MALLOC 1
 // glibc declares these noexcept (__THROW); so must the replacements.
 extern "C" {
@@ -62,7 +71,10 @@ void* memalign(std::size_t align, std::size_t n) noexcept {
   ++g_allocations;
   return __libc_memalign(align, n);
 }
-int posix_memalign(void** out, std::size_t align, std::size_t n) noexcept {
+// Defined under another C++ name with posix_memalign's symbol: clang's <mm_malloc.h> declares it
+// without noexcept, glibc with, and a definition cannot match both.
+int specinv_test_posix_memalign(void** out, std::size_t align, std::size_t n) noexcept __asm__("posix_memalign");
+int specinv_test_posix_memalign(void** out, std::size_t align, std::size_t n) noexcept {
   ++g_allocations;
   void* p = __libc_memalign(align, n);
   if (!p) return ENOMEM;
