@@ -12,6 +12,7 @@
 
 #include "check.hpp"
 #include "filter_ranges.hpp"
+#include "math.hpp"
 #include "../core/types.hpp"
 #include "../fft/backend.hpp"
 #include "../stft/params.hpp"
@@ -89,6 +90,8 @@ class FilteredSpectrogram {
         m_bin = m_spec.col(t).cwiseAbs().array().pow(T(m_power)).matrix();
       }
       m_ranges.times(m_bin, out.col(t));
+      // |S|^power overflows T for a huge signal (|x| ~ 1e30 in float, power 2): refused, not inf.
+      if (!all_finite(out.col(t).data(), out.rows())) refuse_overflow(where, x);
     }
   }
 
@@ -100,6 +103,12 @@ class FilteredSpectrogram {
   }
 
  private:
+  [[noreturn]] void refuse_overflow(const char* where, const Eigen::Ref<const Signal<T>>& x) const {
+    throw_invalid(where, "max|x|", double(x.cwiseAbs().maxCoeff()),
+                  std::string("a signal whose filtered |STFT|^power (power = ") + std::to_string(m_power) +
+                      ") is finite in " + (std::is_same_v<T, float> ? "float" : "double") + " (scale it down)");
+  }
+
   Stft<T, Backend> m_stft;
   double m_power;
   Magnitude<T> m_fb;                   // (n_freqs, n_filters)

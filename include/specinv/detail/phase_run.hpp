@@ -10,6 +10,7 @@
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -59,26 +60,60 @@ MagnitudeSums magnitude_sums(const std::complex<T>* s, const T* target, Index n)
   return out;
 }
 
-/// \brief In place over n bins: norm2[i] (a squared modulus) becomes mag[i] / (sqrt(norm2[i]) +
-/// 1e-16), the factor that puts a bin on the target magnitude. Eigen's packet sqrt vectorises
+/// \brief The projection of one bin z = (re, im) onto the magnitude m, m z / (|z| + 1e-16),
+/// computed so that nothing overflows or underflows on the way: the direction z / (|z| + 1e-16)
+/// first, with |z| in double (std::hypot for double), then times m. For the bins whose plain
+/// formula overflows (|z|^2 or m / |z| beyond T's range); the result is within an ulp or two of it.
+template <class T>
+void project_bin_scaled(T& re, T& im, T m) noexcept {
+  const double r = double(re), i = double(im);
+  const double u = 1.0 / ((std::is_same_v<T, float> ? std::sqrt(r * r + i * i) : std::hypot(r, i)) + 1e-16);
+  re = T(r * u) * m;
+  im = T(i * u) * m;
+}
+
+/// \brief In place over n bins: norm2[i] (the squared modulus of bin i of the interleaved
+/// spectrum z) becomes the factor that puts the bin on the target magnitude, mag[i] /
+/// (sqrt(norm2[i]) + 1e-16): the caller then multiplies z by it. Eigen's packet sqrt vectorises
 /// where std::sqrt in a loop does not (GCC keeps the errno path without -fno-math-errno).
 ///
 /// In float, when every norm2 of the frame is at least 1e-16 (|z| >= 1e-8, where the 1e-16 is
-/// below half an ulp of |z|), the factor is mag * rsqrt(norm2): the SIMD reciprocal square root
-/// refined by a Newton step (Eigen's fast path), within about an ulp of the exact quotient and
-/// with no division. Otherwise, and always in double, the exact expression.
+/// below half an ulp of |z|) and finite, the factor is mag * rsqrt(norm2): the SIMD reciprocal
+/// square root refined by a Newton step (Eigen's fast path), within about an ulp of the exact
+/// quotient and with no division; both bounds are checked in the one pass that the lower one
+/// alone used to take. The factor is then at most mag * 1e8, finite for the targets
+/// check_magnitude admits (<= 1e30). Otherwise the exact expression; a frame where that
+/// overflows too (a |z|^2 beyond float's range, which the analysis of a 1e30 target reaches, or
+/// a huge target over a tiny bin) takes a per-frame fallback: z itself is replaced by its
+/// direction and norm2 by the magnitude (project_bin_scaled), so that the caller's multiply
+/// gives the same projection without overflow.
+///
+/// In double, always the exact expression, unchecked: for the targets check_magnitude admits
+/// (<= 1e100) |z|^2 and the factor (<= mag * 1e16) stay far inside double's range.
 template <class T>
-void magnitude_scale(const T* mag, T* norm2, Index n) noexcept {
+void magnitude_scale(const T* mag, T* norm2, T* z, Index n) noexcept {
   using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
   Eigen::Map<Array> v(norm2, n);
   const Eigen::Map<const Array> m(mag, n);
   if constexpr (std::is_same_v<T, float>) {
-    if (v.minCoeff() >= 1e-16f) {
+    constexpr float largest = std::numeric_limits<float>::max();
+    // min(n2, largest - n2) >= 1e-16: every n2 in [1e-16, largest - 1e-16] (an Inf gives -Inf).
+    if (v.min(largest - v).minCoeff() >= 1e-16f) {
       v = m * v.rsqrt();
       return;
     }
+    if (v.maxCoeff() <= largest) {
+      v = m / (v.sqrt() + 1e-16f);
+      if (v.maxCoeff() <= largest) return;
+    }
+    for (Index i = 0; i < n; ++i) {
+      project_bin_scaled(z[2 * i], z[2 * i + 1], 1.0f);
+      norm2[i] = mag[i];
+    }
+  } else {
+    static_cast<void>(z);
+    v = m / (v.sqrt() + T(1e-16));
   }
-  v = m / (v.sqrt() + T(1e-16));
 }
 
 /// \brief The projection of one frame onto the target magnitude, with FGLA's inertia: with s the
@@ -104,7 +139,7 @@ void project_frame(std::complex<T>* spectrum, std::complex<T>* memory, const T* 
   } else {
     for (Index i = 0; i < n; ++i) n2[i] = s[2 * i] * s[2 * i] + s[2 * i + 1] * s[2 * i + 1];
   }
-  magnitude_scale<T>(mag, n2, n);
+  magnitude_scale<T>(mag, n2, s, n);
   for (Index i = 0; i < n; ++i) {
     s[2 * i] *= n2[i];
     s[2 * i + 1] *= n2[i];
@@ -119,7 +154,8 @@ MagnitudeSums spectrogram_sums(const Spectrogram<T>& s, const Eigen::Ref<const M
   return sums;
 }
 
-/// \brief `s` put on the target modulus in place: s = mag * s / (|s| + 1e-16), column by column.
+/// \brief `s` put on the target modulus in place: s = mag * s / (|s| + 1e-16), column by column
+/// (a bin whose |s|^2 or factor overflows T is projected by project_bin_scaled).
 template <class T>
 void project_on_magnitude(Spectrogram<T>& s, const Eigen::Ref<const Magnitude<T>>& mag) noexcept {
   const T eps = T(1e-16);
@@ -129,8 +165,12 @@ void project_on_magnitude(Spectrogram<T>& s, const Eigen::Ref<const Magnitude<T>
     for (Index i = 0; i < s.rows(); ++i) {
       const T re = v[2 * i], im = v[2 * i + 1];
       const T scale = m[i] / (std::sqrt(re * re + im * im) + eps);
-      v[2 * i] = re * scale;
-      v[2 * i + 1] = im * scale;
+      if (scale <= std::numeric_limits<T>::max() && (scale > T(0) || m[i] == T(0))) {
+        v[2 * i] = re * scale;
+        v[2 * i + 1] = im * scale;
+      } else {  // |s|^2 overflowed (scale 0 for a non-zero m) or the factor did
+        project_bin_scaled(v[2 * i], v[2 * i + 1], m[i]);
+      }
     }
   }
 }

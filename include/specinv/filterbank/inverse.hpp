@@ -252,6 +252,7 @@ class InverseFilterbank {
   /// \param[in] filtered shape (n_filters, frames), finite and >= 0
   /// \param[out] out shape (n_freqs, frames), >= 0
   /// \throws specinv::invalid_argument naming `filtered` or `out` when a shape or value is invalid
+  ///         (values so large that the solution overflows T among them; `out` is then unspecified)
   InverseReport solve(const Eigen::Ref<const Magnitude<T>>& filtered, Eigen::Ref<Magnitude<T>> out,
                       InverseWorkspace<T>& workspace) const {
     check_input(filtered, out);
@@ -271,6 +272,12 @@ class InverseFilterbank {
       case InverseMethod::gradient: solve_gradient(filtered, out, workspace, report); break;
       case InverseMethod::lbfgsb: solve_lbfgsb(filtered, out, workspace, report); break;
     }
+    // The solution of a filtered spectrogram near the largest T can exceed it (a filter's weights
+    // are below 1): refused rather than returned as Inf.
+    bool finite = true;
+    for (Index j = 0; j < out.cols() && finite; ++j) finite = detail::all_finite(out.col(j).data(), out.rows());
+    detail::require(finite, "InverseFilterbank", "filtered", "values whose solution overflows T",
+                    "values small enough that the linear spectrogram is finite in T (scale them down)");
     report.residual = relative_residual(filtered, out, workspace);
     return report;
   }
@@ -380,7 +387,11 @@ class InverseFilterbank {
       const auto [iterations, converged] = newton(norm, ws);
       report.iterations = std::max(report.iterations, iterations);
       report.converged = report.converged && converged;
-      out.col(j) = (ws.z.array().max(0.0) * (scale / m_mu)).template cast<T>().matrix();
+      const double factor = scale / m_mu;  // overflows for a peak near the largest double
+      if (std::isfinite(factor))
+        out.col(j) = (ws.z.array().max(0.0) * factor).template cast<T>().matrix();
+      else
+        out.col(j) = ((ws.z.array().max(0.0) / m_mu) * scale).template cast<T>().matrix();
       ws.lambda_prev = ws.lambda;
       previous_norm = norm;
     }
@@ -482,6 +493,10 @@ class InverseFilterbank {
       ws.residual.noalias() = m_a * out;
       ws.residual -= filtered;
       const double loss = ws.residual.template cast<double>().squaredNorm() / double(frames);
+      if (it == 1 && !std::isfinite(loss)) {  // from out = 0: the input's own squares overflow
+        detail::throw_invalid("InverseFilterbank", "filtered", "values whose squares overflow double",
+                              "values below about 1e150 for the gradient method (scale them down)");
+      }
       if (!std::isfinite(loss)) {
         detail::throw_invalid("InverseFilterbank", "learning_rate", m_params.learning_rate,
                               "a smaller learning_rate: gradient descent diverged");
@@ -514,7 +529,8 @@ class InverseFilterbank {
     prepare(ws);
     for (Index j = 0; j < filtered.cols(); ++j) {
       ws.y = filtered.col(j).template cast<double>();
-      const double norm = ws.y.norm();
+      double norm = ws.y.norm();
+      if (!(norm > 1e-150 && norm < 1e150)) norm = ws.y.stableNorm();  // y^2 under- or overflows
       if (norm == 0.0) {
         out.col(j).setZero();
         continue;

@@ -128,7 +128,8 @@ class MelSpectrogram {
   /// \brief Mel spectrogram into caller storage; allocation-free once warm.
   /// \param[in] x signal, shape (samples); finite values
   /// \param[out] out shape (n_mels, n_frames(x.size()))
-  /// \throws specinv::invalid_argument for a bad signal or a wrongly sized `out`
+  /// \throws specinv::invalid_argument for a bad signal (non-finite samples, or so large that the
+  ///         filtered |STFT|^power overflows T, `max|x|` then) or a wrongly sized `out`
   void operator()(const Eigen::Ref<const Signal<T>>& x, Eigen::Ref<Magnitude<T>> out) { m_impl.apply(where, x, out); }
 
   /// \brief Mel spectrogram, returned by value. \param[in] x signal, shape (samples)

@@ -177,7 +177,7 @@ class Admm {
       x[i + 1] = vi;
       n[i / 2] = vr * vr + vi * vi;
     }
-    detail::magnitude_scale<T>(mag, n, bins);
+    detail::magnitude_scale<T>(mag, n, x, bins);
     for (Index i = 0; i < 2 * bins; i += 2) {
       x[i] *= n[i / 2];
       x[i + 1] *= n[i / 2];

@@ -18,6 +18,11 @@
 /// - Early stop (torch_specinv's rule): at an evaluation, with L the mean squared magnitude error
 ///   and L0 the first evaluated one, stop when the loss still falls but by less than
 ///   `tol * L0` since the previous evaluation, or when L is exactly 0. `tol = 0` never stops early.
+/// - The target's values must be finite and >= 0, and its largest value 0 (silence) or within
+///   [min_peak_magnitude<T>, max_magnitude<T>]: up to 1e30 in float, so that the projection's
+///   factors and the FFT sums stay finite in float (the metric sums are taken in double), and
+///   between 1e-100 and 1e100 in double, whose metric sums square the values in double too. A
+///   target outside is refused (scale it), never clamped.
 /// - `length`, when given, is the exact output length and is also used by every inner inverse
 ///   STFT (torchaudio's griffinlim does the same); it must keep the frame count:
 ///   n_frames(length) == frames.
@@ -29,6 +34,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -234,8 +240,28 @@ class Monitor {
   double m_previous_loss = -1;
 };
 
-/// \brief Checks a target magnitude against the STFT it must come from: finite, >= 0, the bin
-/// count of a one-sided n_fft, at least one frame. \throws specinv::invalid_argument naming `magnitude`
+/// The largest target magnitude the phase-recovery algorithms accept (see the file comment).
+template <class T>
+inline constexpr double max_magnitude = std::is_same_v<T, float> ? 1e30 : 1e100;
+/// The smallest non-zero largest value of a target they accept: any in float, 1e-100 in double.
+template <class T>
+inline constexpr double min_peak_magnitude = std::is_same_v<T, float> ? 0.0 : 1e-100;
+
+/// \brief Checks that the largest value `peak` of a finite, non-negative target (or of one frame)
+/// is in the range of the file comment. \throws specinv::invalid_argument naming `name`
+template <class T>
+void check_magnitude_range(const char* where, const char* name, double peak) {
+  constexpr bool is_float = std::is_same_v<T, float>;
+  require(peak <= double(T(max_magnitude<T>)), where, name, peak,  // 1e30f itself is a little above 1e30
+          is_float ? "values <= 1e30 in float (scale the target down)"
+                   : "values <= 1e100 in double: the metrics sum their squares in double (scale the target down)");
+  require(peak == 0 || peak >= min_peak_magnitude<T>, where, name, peak,
+          "a largest value of 0 or >= 1e-100 in double: the metrics sum squares in double (scale the target up)");
+}
+
+/// \brief Checks a target magnitude against the STFT it must come from: finite, >= 0, within the
+/// range of the file comment, the bin count of a one-sided n_fft, at least one frame.
+/// \throws specinv::invalid_argument naming `magnitude` (or its largest value)
 template <class T, class Derived>
 void check_magnitude(const char* where, const Eigen::MatrixBase<Derived>& mag, const StftParams& stft) {
   require(stft.onesided, where, "onesided", "false", "a one-sided STFT (onesided = true)");
@@ -247,15 +273,18 @@ void check_magnitude(const char* where, const Eigen::MatrixBase<Derived>& mag, c
   }
   require(mag.cols() >= 1, where, "magnitude frames", mag.cols(), "at least 1 frame");
   bool finite = true, nonnegative = true;
+  T peak = T(0);
   for (Index t = 0; t < mag.cols(); ++t) {
     for (Index f = 0; f < mag.rows(); ++f) {
       const T v = mag(f, t);
       finite = finite && std::isfinite(v);
       nonnegative = nonnegative && !(v < T(0));
+      peak = v > peak ? v : peak;
     }
   }
   require(finite, where, "magnitude", "values with NaN or Inf", "finite values");
   require(nonnegative, where, "magnitude", "negative values", "a magnitude >= 0");
+  check_magnitude_range<T>(where, "max(magnitude)", double(peak));
 }
 
 /// \brief The output length of a reconstruction of `frames` frames: `length` when given (checked

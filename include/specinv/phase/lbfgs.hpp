@@ -99,6 +99,11 @@ inline const char* to_string(Representation r) noexcept {
 /// magnitude the target implies (the target; its square root for power; for the mel ones the
 /// `nnls` InverseFilterbank of the target, after expm1 for log1p_mel, then the square root) with
 /// that phase; `Init::given` needs the overloads that take the initial signal.
+///
+/// The target's largest value must be 0 or within [1e-15, 1e15] in float ([1e-100, 1e100] in
+/// double; for log1p_mel at most log1p of those upper limits): L-BFGS minimises the mean squared
+/// error in T, so its squares must be representable in T. Scale a target outside (the problem is
+/// scale-equivariant for the magnitude, power and mel representations); it is refused, never clamped.
 struct LbfgsParams : IterationOptions {
   /// L-BFGS iterations, >= 0 (0 returns the start). Default 1000. torch_specinv's `max_iter` counts
   /// torch.optim.LBFGS steps of 20 iterations each (its default `max_iter=20` per step), so
@@ -233,7 +238,8 @@ class Lbfgs {
   const std::vector<double>& history() const noexcept { return m_monitor.history(); }
 
   /// \brief Runs from the start `params().init` gives (not Init::given).
-  /// \param[in] target the representation to match, shape (target_rows(), frames); finite, >= 0
+  /// \param[in] target the representation to match, shape (target_rows(), frames); finite, >= 0,
+  ///            within LbfgsParams' range
   /// \param[out] out the signal, shape (output_length(frames))
   /// \returns iterations run and the spectral convergence of R(out) against the target, in dB
   /// \throws specinv::invalid_argument for a bad target, a wrongly sized `out`, Init::given, or a
@@ -331,15 +337,37 @@ class Lbfgs {
     }
     detail::require(target.cols() >= 1, where, "target frames", target.cols(), "at least 1 frame");
     bool finite = true, nonnegative = true;
+    T peak = T(0);
     for (Index t = 0; t < target.cols(); ++t) {
       const T* v = target.col(t).data();
       for (Index f = 0; f < rows; ++f) {
         finite = finite && std::isfinite(v[f]);
         nonnegative = nonnegative && !(v[f] < T(0));
+        peak = v[f] > peak ? v[f] : peak;
       }
     }
     detail::require(finite, where, "target", "values with NaN or Inf", "finite values");
     detail::require(nonnegative, where, "target", "negative values", "a target >= 0");
+    check_target_range(where, double(peak));
+  }
+
+  /// The range of the class comment: the objective, a mean of squares in T, must be representable.
+  void check_target_range(const char* where, double peak) const {
+    constexpr bool is_float = std::is_same_v<T, float>;
+    const bool log = m_params.representation == Representation::log1p_mel;
+    const double high = is_float ? 1e15 : 1e100, low = is_float ? 1e-15 : 1e-100;
+    if (!(peak <= (log ? std::log1p(high) : high))) {
+      detail::throw_invalid(where, "max(target)", peak,
+                            std::string(log ? (is_float ? "values <= log1p(1e15) = 34.5" : "values <= log1p(1e100) = 230.2")
+                                            : (is_float ? "values <= 1e15" : "values <= 1e100")) +
+                                " for " + (is_float ? "float" : "double") +
+                                ": the objective, a mean of squares, is computed in that type (scale the target down)");
+    }
+    if (peak != 0 && !(peak >= low)) {
+      detail::throw_invalid(where, "max(target)", peak,
+                            std::string("a largest value of 0 or >= ") + (is_float ? "1e-15 for float" : "1e-100 for double") +
+                                ": the objective, a mean of squares, is computed in that type (scale the target up)");
+    }
   }
 
   /// Sizes the buffers for `frames` frames and `n` samples (allocates only when they change).
@@ -486,7 +514,10 @@ class Lbfgs {
 
   IterationReport optimise(const Eigen::Ref<const Magnitude<T>>& target, Eigen::Ref<Signal<T>> out) {
     auto objective = [&](const Signal<T>& x, Signal<T>& grad) -> T {
-      if (!detail::all_finite(x.data(), x.size())) {  // an overflowing trial step: reject it
+      // An overflowing trial step (non-finite, or too large for the STFT, which would refuse it): reject it.
+      using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+      const double peak = double(Eigen::Map<const Array>(x.data(), x.size()).abs().template maxCoeff<Eigen::PropagateNaN>());
+      if (!(peak <= m_stft.max_sample())) {
         grad.setZero();
         return std::numeric_limits<T>::infinity();
       }
@@ -540,7 +571,7 @@ Reconstruction<T> lbfgs_reconstruction(Lbfgs<T, Backend>& solver, Signal<T>&& si
 /// \brief L-BFGS phase recovery of one target, started as `params.init` says.
 /// \tparam T float or double \tparam Backend the FFT backend
 /// \param[in] target the representation to match, shape (n_fft / 2 + 1, frames) for magnitude and
-///            power, (n_filters, frames) for the mel ones; finite, >= 0
+///            power, (n_filters, frames) for the mel ones; finite, >= 0, within LbfgsParams' range
 /// \param[in] stft the STFT the target was made with (one-sided)
 /// \returns the signal, shape (samples), iterations, SC of R(signal) against the target in dB,
 ///          and the metric history

@@ -57,6 +57,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <limits>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -485,8 +486,14 @@ class Legla {
       previous_scale = T(0);
       if (!(a > T(0))) continue;  // y = 0: the coefficient keeps its value
       const T scale = target[k] / (a + eps);
-      previous_scale = has_near ? scale : T(0);
-      const T re = sr * scale, im = si * scale;
+      T re = sr, im = si;
+      if (a <= std::numeric_limits<T>::max() && scale <= std::numeric_limits<T>::max()) {
+        previous_scale = has_near ? scale : T(0);
+        re *= scale;
+        im *= scale;
+      } else {  // |y|^2 or the factor overflowed (a huge target): the next bin reads this one back
+        detail::project_bin_scaled(re, im, target[k]);
+      }
       cr[k + qk] = re;
       ci[k + qk] = im;
       if (k >= 1 && k <= qk) {  // bin -k

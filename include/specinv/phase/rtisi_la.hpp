@@ -330,7 +330,7 @@ class RtisiLaState {
       }
     }
     if ((m_norm.array() > T(0)).all()) {  // false for a 0 and for a NaN: those take the scalar path
-      magnitude_scale<T>(target, n2, m_bins);
+      magnitude_scale<T>(target, n2, f, m_bins);
       for (Index k = 0; k < m_bins; ++k) {
         f[2 * k] *= n2[k];
         f[2 * k + 1] *= n2[k];
@@ -340,6 +340,10 @@ class RtisiLaState {
     for (Index k = 0; k < m_bins; ++k) {
       const T a = std::sqrt(n2[k]);
       const T scale = target[k] / (a + T(1e-16));
+      if (a > std::numeric_limits<T>::max() || scale > std::numeric_limits<T>::max()) {
+        project_bin_scaled(f[2 * k], f[2 * k + 1], target[k]);  // |f|^2 or the factor overflowed
+        continue;
+      }
       f[2 * k] = a > T(0) ? f[2 * k] * scale : target[k];
       f[2 * k + 1] = a > T(0) ? f[2 * k + 1] * scale : T(0);
     }

@@ -17,7 +17,9 @@
 #include <algorithm>
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -99,6 +101,9 @@ class Stft {
       inverse_scale = std::sqrt(energy) / n;
     }
     m_window = w.cast<T>();
+    // No spectrum value exceeds sum |w| * c * max|x|: below this bound on the signal, none overflows.
+    const double gain = w.cwiseAbs().sum() * forward_scale;
+    m_max_sample = gain > 0 ? double(std::numeric_limits<T>::max()) / gain : std::numeric_limits<double>::infinity();
     m_analysis = (w * forward_scale).cast<T>();
     m_synthesis = (w * inverse_scale).cast<T>();
     if (m_hop <= m_win_length) m_envelope = detail::WindowEnvelope<T>(w, m_hop);
@@ -116,6 +121,10 @@ class Stft {
   Index n_freqs() const noexcept { return detail::spectrum_rows(m_params); }
   /// The window actually applied, zero-padded and centred to n_fft, shape (n_fft).
   const Signal<T>& window() const noexcept { return m_window; }
+  /// The largest |sample| `forward` accepts: the largest T over sum |window| times the
+  /// normalisation, the gain of a constant signal at DC, which bounds every spectrum value
+  /// (about 1e36 for a float Hann window of 512).
+  double max_sample() const noexcept { return m_max_sample; }
 
   /// \brief Frames of the STFT of a signal of `n_samples` samples.
   /// \throws specinv::invalid_argument if the signal is empty or too short for the padding
@@ -130,15 +139,15 @@ class Stft {
   }
 
   /// \brief STFT into caller storage. Allocation-free.
-  /// \param[in] x signal, shape (samples); finite values
+  /// \param[in] x signal, shape (samples); finite values, |x| <= max_sample() (so that no
+  ///            spectrum value can overflow T)
   /// \param[out] out spectrogram, shape (n_freqs(), n_frames(x.size()))
   /// \throws specinv::invalid_argument for a bad signal or a wrongly sized `out`
   void forward(const Eigen::Ref<const Signal<T>>& x, Eigen::Ref<Spectrogram<T>> out) {
     constexpr const char* where = "Stft::forward";
     const auto g = detail::forward_geometry(m_params, x.size(), where);
     require_dims(where, "out", {out.rows(), out.cols()}, {n_freqs(), g.frames});
-    detail::require(detail::all_finite(x.data(), x.size()), where, "x", "a signal with NaN or Inf samples",
-                    "finite samples");
+    check_signal(where, x);
 
     const Index n = n_fft(), half = n / 2 + 1;
     pad_edges(x, g);
@@ -173,7 +182,8 @@ class Stft {
   /// \param[in] length exact output length (zero-filled past the last frame), or none for
   ///            torch's default (see istft_length())
   /// \throws specinv::invalid_argument for hop_length > win_length, a bin count that does not fit
-  ///         n_fft / onesided, a bad length or `out` size, non-finite input, or a window/hop whose
+  ///         n_fft / onesided, a bad length or `out` size, non-finite input, input so large that
+  ///         the output would overflow T (`out` is then unspecified), or a window/hop whose
   ///         overlap-add envelope vanishes on the output (NOLA; torch.istft raises there too)
   void inverse(const Eigen::Ref<const Spectrogram<T>>& s, Eigen::Ref<Signal<T>> out,
                std::optional<Index> length = std::nullopt) {
@@ -201,6 +211,13 @@ class Stft {
           t0 + batch == end ? g.valid : std::clamp<Index>((t0 + batch) * m_hop - g.offset, 0, g.valid);
       m_envelope.normalize(out.data() + done, g.offset + done, complete - done);
       done = complete;
+    }
+    // Values near the largest T overflow the inverse FFT's sums (or the envelope's division):
+    // refused rather than returned as Inf or NaN.
+    if (!detail::all_finite(out.data(), out.size())) {
+      detail::throw_invalid(where, "spectrogram", "values whose inverse overflows",
+                            std::string("values small enough that the inverse is finite in ") +
+                                (std::is_same_v<T, float> ? "float" : "double") + " (scale them down)");
     }
   }
 
@@ -348,6 +365,19 @@ class Stft {
     return p;
   }
 
+  /// Throws unless every sample is finite and at most max_sample() in magnitude: one pass.
+  void check_signal(const char* where, const Eigen::Ref<const Signal<T>>& x) const {
+    using Array = Eigen::Array<T, Eigen::Dynamic, 1>;
+    const double peak = x.size() ? double(Eigen::Map<const Array>(x.data(), x.size()).abs().template maxCoeff<Eigen::PropagateNaN>()) : 0.0;
+    if (peak <= m_max_sample) return;
+    detail::require(std::isfinite(peak), where, "x", "a signal with NaN or Inf samples", "finite samples");
+    std::ostringstream limit;
+    limit.precision(3);
+    limit << "|x| <= " << m_max_sample << " (the largest " << (std::is_same_v<T, float> ? "float" : "double")
+          << " over the window's gain: the spectrogram would overflow; scale the signal down)";
+    detail::throw_invalid(where, "max|x|", peak, limit.str());
+  }
+
   /// Throws unless the dimensions `got` of `name` equal `want` (both written "a x b x ...").
   static void require_dims(const char* where, const char* name, std::initializer_list<Index> got,
                            std::initializer_list<Index> want) {
@@ -465,6 +495,7 @@ class Stft {
   StftParams m_params;
   Index m_hop;
   Index m_win_length;
+  double m_max_sample = 0;  // the largest |x| forward accepts
   Signal<T> m_window;     // w, zero-padded to n_fft
   Signal<T> m_analysis;   // w times the forward normalisation
   Signal<T> m_synthesis;  // w times the inverse FFT scale and normalisation

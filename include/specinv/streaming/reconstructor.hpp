@@ -109,7 +109,8 @@ struct StreamingParams {
 enum class PushStatus {
   accepted,        ///< the frame was taken; `pop` now returns one hop of samples
   wrong_size,      ///< not frame_size() magnitudes; nothing changed
-  bad_magnitude,   ///< a negative, NaN or infinite magnitude; nothing changed
+  bad_magnitude,   ///< a negative, NaN or infinite magnitude, or one above the offline algorithms'
+                   ///< limit (1e30 in float, 1e100 in double: see phase/common.hpp); nothing changed
   output_pending,  ///< the previous hop was not popped yet; nothing changed
 };
 
@@ -169,13 +170,13 @@ class StreamingReconstructor {
   /// Output sample i is sample i - latency() of the offline reconstruction (see the file comment).
   Index latency() const noexcept { return m_look_ahead * m_hop + m_lead; }
 
-  /// \brief Takes the next magnitude frame (`size` must be frame_size(); finite, >= 0; the
-  /// caller's STFT scale). On `accepted`, one hop of output is ready for `pop`.
+  /// \brief Takes the next magnitude frame (`size` must be frame_size(); finite, >= 0, at most
+  /// 1e30 in float or 1e100 in double; the caller's STFT scale). On `accepted`, one hop of output is ready for `pop`.
   PushStatus push(const T* magnitude, Index size) noexcept {
     if (m_pending) return PushStatus::output_pending;
     if (size != m_bins || magnitude == nullptr) return PushStatus::wrong_size;
-    for (Index k = 0; k < m_bins; ++k)
-      if (!(magnitude[k] >= T(0)) || !std::isfinite(magnitude[k])) return PushStatus::bad_magnitude;
+    for (Index k = 0; k < m_bins; ++k)  // false for a NaN too
+      if (!(magnitude[k] >= T(0) && magnitude[k] <= T(detail::max_magnitude<T>))) return PushStatus::bad_magnitude;
     Index committed = -1;
     if (m_rtpghi) {
       m_rtpghi->push(magnitude);
