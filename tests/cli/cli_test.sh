@@ -63,6 +63,14 @@ the_same() {
   echo "$3: $1 == $2"
 }
 
+# npy_with_header FILE HEADER: a format 1.0 .npy file whose header dictionary is HEADER, no data.
+npy_with_header() {
+  local len=${#2}
+  printf '\x93NUMPY\x01\x00' >"$1"
+  printf '%b' "\\x$(printf %02x $((len & 255)))\\x$(printf %02x $((len >> 8)))" >>"$1"
+  printf '%s' "$2" >>"$1"
+}
+
 is_png() { [[ $(head -c 8 "$1" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "$1 is not a PNG"; }
 
 case $case_name in
@@ -228,7 +236,9 @@ npy_int16) refused "dtype int16 \('<i2'\): expected float32 or float64" out.wav 
 npy_big_endian) refused "big-endian float32" out.wav invert "$data/bigendian.npy" out.wav --sample-rate 22050 ;;
 npy_rank1) refused "shape \(513,\) has rank 1" out.wav invert "$data/rank1.npy" out.wav --sample-rate 22050 ;;
 npy_rank4) refused "has rank 4" out.wav invert "$data/rank4.npy" out.wav --sample-rate 22050 ;;
-npy_truncated) refused "truncated" out.wav invert "$data/truncated.npy" out.wav --sample-rate 22050 ;;
+npy_truncated)
+  refused "truncated.npy: truncated: shape \(513, 40\) needs" out.wav invert "$data/truncated.npy" out.wav --sample-rate 22050
+  ;;
 npy_not_npy)
   cp "$data/CREDITS.txt" notes.npy
   refused "notes.npy: not a NumPy .npy file" out.wav invert notes.npy out.wav --sample-rate 22050
@@ -272,6 +282,84 @@ compare_rate_mismatch)
   refused "compare needs one sample rate" plot.png compare "$clip" slow.wav --plot plot.png
   ;;
 compare_plot_not_png) refused "--plot 'plot.jpg' must end in .png" plot.jpg compare "$clip" "$clip" --plot plot.jpg ;;
+npy_bad_header)
+  printf '\x93NUMPY\x04\x00\x00\x00' >v4.npy
+  refused "v4.npy: unsupported .npy format version 4" out.wav invert v4.npy out.wav --sample-rate 22050
+  printf '\x93NUMPY\x01\x00\x76' >cut.npy  # the header length cut after one of its two bytes
+  refused "cut.npy: truncated .npy header" out.wav invert cut.npy out.wav --sample-rate 22050
+  printf '\x93NUMPY\x02\x00\xff\xff\xff\x00' >long.npy  # a header of 16 MiB
+  refused "long.npy: corrupt .npy header" out.wav invert long.npy out.wav --sample-rate 22050
+  printf '\x93NUMPY\x01\x00\x76\x00{' >short.npy  # 118 header bytes announced, 1 there
+  refused "short.npy: truncated .npy header" out.wav invert short.npy out.wav --sample-rate 22050
+  npy_with_header no_dtype.npy "{'fortran_order': False, 'shape': (513, 4), }"
+  refused "no_dtype.npy: no dtype in the .npy header" out.wav invert no_dtype.npy out.wav --sample-rate 22050
+  npy_with_header no_order.npy "{'descr': '<f4', 'shape': (513, 4), }"
+  refused "no_order.npy: no fortran_order in the .npy header" out.wav invert no_order.npy out.wav --sample-rate 22050
+  npy_with_header no_shape.npy "{'descr': '<f4', 'fortran_order': False, }"
+  refused "no_shape.npy: no shape in the .npy header" out.wav invert no_shape.npy out.wav --sample-rate 22050
+  npy_with_header bad_shape.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (513, x), }"
+  refused "bad_shape.npy: bad shape \(513, x\) in the .npy header" out.wav invert bad_shape.npy out.wav --sample-rate 22050
+  ;;
+npy_empty)
+  npy_with_header empty.npy "{'descr': '<f4', 'fortran_order': False, 'shape': (513, 0), }"
+  refused "empty.npy: shape \(513, 0\) is empty" out.wav invert empty.npy out.wav --sample-rate 22050
+  ;;
+npy_unreadable)
+  # Root reads any file: only another user can be refused one (exit 77: skipped).
+  [[ $EUID -ne 0 ]] || { echo "skipped: running as root"; exit 77; }
+  cp "$data/magnitude_f64_fortran.npy" locked.npy && chmod 000 locked.npy
+  refused "locked.npy: cannot open the file" out.wav invert locked.npy out.wav --sample-rate 22050
+  ;;
+input_is_directory)
+  mkdir in.wav
+  refused "in.wav: is a directory, not an audio file" out.wav invert in.wav out.wav
+  ;;
+empty_audio)
+  # A 16-bit mono 22050 Hz wav header whose data chunk is empty.
+  printf 'RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x22\x56\x00\x00\x44\xac\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00' >empty.wav
+  refused "empty.wav: the audio file has no samples" out.wav invert empty.wav out.wav
+  ;;
+output_is_directory)
+  mkdir out.wav
+  refused "out.wav: is a directory" none.wav invert "$clip" out.wav
+  [[ -d out.wav ]] || fail "out.wav is no longer a directory"
+  ;;
+output_not_writable)
+  # /proc refuses new files to every user, root included (exit 77: skipped where there is none).
+  [[ -d /proc/self ]] || { echo "skipped: no /proc"; exit 77; }
+  refused "cannot write '/proc/specinv-test.wav'" /proc/specinv-test.wav invert "$clip" /proc/specinv-test.wav
+  ;;
+bad_filter_options)
+  # Each is refused before the input is read.
+  refused "--mel and --bark exclude each other" out.wav invert "$clip" out.wav --mel 40 --bark 20
+  refused "--mel -3: expected a number of filters >= 1" out.wav invert "$clip" out.wav --mel -3
+  refused "--bark -2: expected a number of filters >= 1" out.wav invert "$clip" out.wav --bark -2
+  refused "--power -1[.0-9]*: expected a finite exponent > 0" out.wav invert "$clip" out.wav --power -1
+  refused "unknown --log 'log2'" out.wav invert "$clip" out.wav --log log2
+  refused "--log-floor 0[.0-9]*: expected a finite value > 0" out.wav invert "$clip" out.wav --log-floor 0
+  refused "unknown --mel-scale 'mels'" out.wav invert "$clip" out.wav --mel 40 --mel-scale mels
+  refused "unknown --mel-norm 'area'" out.wav invert "$clip" out.wav --mel 40 --mel-norm area
+  refused "unknown --bark-scale 'zwicker'" out.wav invert "$clip" out.wav --bark 20 --bark-scale zwicker
+  refused "--f-min -5[.0-9]*: expected >= 0 Hz" out.wav invert "$clip" out.wav --mel 40 --f-min -5
+  refused "--f-max -5[.0-9]*: expected > 0 Hz" out.wav invert "$clip" out.wav --mel 40 --f-max -5
+  ;;
+bad_numbers)
+  refused "--threads 0: expected at least 1" out.wav invert "$clip" out.wav --threads 0
+  refused "--iters -1: expected 0" out.wav invert "$clip" out.wav --iters -1
+  refused "--length -1: expected 0" out.wav invert "$clip" out.wav --length -1
+  refused "--sample-rate -5: expected > 0" out.wav invert "$clip" out.wav --sample-rate -5
+  refused "--look-ahead -2: expected -1 or more" out.wav invert "$clip" out.wav --algo rtisi-la --look-ahead -2
+  ;;
+unknown_pad_mode) refused "unknown --pad-mode 'mirror'" out.wav invert "$clip" out.wav --pad-mode mirror ;;
+pad_mode_without_center)
+  refused "--pad-mode applies to centred frames" out.wav invert "$clip" out.wav --no-center --pad-mode constant
+  ;;
+inverse_without_filter) refused "--inverse applies with --mel or --bark" out.wav invert "$clip" out.wav --inverse nnls ;;
+unknown_inverse) refused "unknown --inverse 'magic'" out.wav invert "$clip" out.wav --mel 80 --inverse magic ;;
+compare_channel_mismatch)
+  refused "stereo.flac has 2 channels, .* 1: compare needs the same channels" plot.png \
+    compare "$clip" "$data/stereo.flac" --plot plot.png
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "ok [$case_name]"

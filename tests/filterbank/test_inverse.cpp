@@ -298,6 +298,12 @@ TEST_CASE("InverseFilterbank refuses what it cannot invert, naming the parameter
     MagnitudeBatch<double> batch(23, 2, 2);
     batch.setConstant(1.0);
     CHECK_THROWS_MATCHES(inverse(batch), invalid_argument, Mentions("filtered.dimension(0) = 23"));
+    MagnitudeBatch<double> filtered(24, 2, 2), wrong(128, 2, 2);
+    filtered.setConstant(1.0);
+    const Eigen::TensorMap<const MagnitudeBatch<double>> in_map(filtered.data(), filtered.dimensions());
+    const Eigen::TensorMap<MagnitudeBatch<double>> out_map(wrong.data(), wrong.dimensions());
+    CHECK_THROWS_MATCHES(inverse.solve(in_map, out_map, ws), invalid_argument,
+                         Mentions("InverseFilterbank: out.dimension(0) = 128"));
   }
   SECTION("input values") {
     Magnitude<double> bad = good;
@@ -320,10 +326,13 @@ TEST_CASE("InverseFilterbank refuses what it cannot invert, naming the parameter
     }
     Magnitude<double> broken = fb;
     broken(10, 2) = -0.5;
-    CHECK_THROWS_MATCHES(InverseFilterbank<double>(broken), invalid_argument, Mentions("filterbank"));
+    CHECK_THROWS_MATCHES(InverseFilterbank<double>(broken), invalid_argument,
+                         Mentions("InverseFilterbank: filterbank = ") && Mentions("non-negative"));
     broken(10, 2) = std::numeric_limits<double>::quiet_NaN();
-    CHECK_THROWS_MATCHES(InverseFilterbank<double>(broken), invalid_argument, Mentions("filterbank"));
-    CHECK_THROWS_MATCHES(InverseFilterbank<double>(Magnitude<double>(0, 4)), invalid_argument, Mentions("filterbank"));
+    CHECK_THROWS_MATCHES(InverseFilterbank<double>(broken), invalid_argument,
+                         Mentions("InverseFilterbank: filterbank = ") && Mentions("finite"));
+    CHECK_THROWS_MATCHES(InverseFilterbank<double>(Magnitude<double>(0, 4)), invalid_argument,
+                         Mentions("InverseFilterbank: filterbank.rows() * filterbank.cols() = 0"));
   }
   SECTION("params") {
     const auto refused = [&](InverseParams p, const char* field) {
@@ -359,6 +368,11 @@ TEST_CASE("InverseFilterbank refuses what it cannot invert, naming the parameter
     const Magnitude<double> x = InverseFilterbank<double>(fb, p)(mel);
     CHECK(x.allFinite());
     CHECK(x.minCoeff() >= 0.0);
+    // One step that overflows: no loss follows it, the check after the last step names it.
+    p.max_iter = 1;
+    p.learning_rate = 1e308;
+    CHECK_THROWS_MATCHES(InverseFilterbank<double>(fb, p)(mel), invalid_argument,
+                         Mentions("InverseFilterbank: learning_rate = ") && Mentions("diverged"));
   }
 }
 

@@ -53,8 +53,10 @@ TEST_CASE("metrics reject mismatched or non-finite input", "[metrics][errors]") 
   Eigen::VectorXd nan = a;
   nan(3) = std::numeric_limits<double>::quiet_NaN();
   CHECK_THROWS_MATCHES(specinv::spectral_convergence_db(a, b), specinv::invalid_argument, Mentions("estimate shape = 8 x 1"));
-  CHECK_THROWS_MATCHES(specinv::ser_db(nan, a), specinv::invalid_argument, Mentions("ser_db: estimate"));
-  CHECK_THROWS_MATCHES(specinv::snr_db(a, nan), specinv::invalid_argument, Mentions("snr_db: reference"));
+  CHECK_THROWS_MATCHES(specinv::ser_db(nan, a), specinv::invalid_argument,
+                       Mentions("ser_db: estimate = values with NaN or Inf"));
+  CHECK_THROWS_MATCHES(specinv::snr_db(a, nan), specinv::invalid_argument,
+                       Mentions("snr_db: reference = values with NaN or Inf"));
   CHECK_THROWS_MATCHES(specinv::snr_db(Eigen::VectorXd(), Eigen::VectorXd()), specinv::invalid_argument,
-                       Mentions("size = 0"));
+                       Mentions("snr_db: estimate.size() = 0"));
 }

@@ -386,6 +386,17 @@ TEST_CASE("griffin_lim rejects bad input naming the parameter", "[phase][griffin
   bad_stft.hop_length = 0;
   bad_stft.n_fft = 0;
   CHECK_THROWS_MATCHES(GriffinLim<double>(bad_stft), specinv::invalid_argument, Mentions("n_fft = 0"));
+  // The fused passes' own checks: a hop longer than the window, and a default length whose STFT
+  // has more frames than the target (torchaudio's pad keeps its samples in the output).
+  specinv::StftParams sparse = stft;
+  sparse.win_length = 256;
+  sparse.hop_length = 300;
+  CHECK_THROWS_MATCHES(specinv::griffin_lim(good, sparse), specinv::invalid_argument,
+                       Mentions("griffin_lim: hop_length = 300; expected hop_length <= win_length = 256"));
+  specinv::StftParams padded = stft;
+  padded.pad = 128;
+  CHECK_THROWS_MATCHES(specinv::griffin_lim(good, padded), specinv::invalid_argument,
+                       Mentions("griffin_lim: length = none"));
   GriffinLim<double> gla(stft);
   Signal<double> wrong(100);
   CHECK_THROWS_MATCHES(gla.run(good, wrong), specinv::invalid_argument, Mentions("out.size() = 100"));

@@ -59,6 +59,9 @@ TEST_CASE("phase_init rejects bad magnitudes naming the parameter", "[phase][ini
   two_sided.onesided = false;
   CHECK_THROWS_MATCHES(specinv::phase_init(Magnitude<double>(Magnitude<double>::Ones(257, 4)), two_sided),
                        specinv::invalid_argument, Mentions("onesided"));
+  Spectrogram<double> wrong(257, 3);
+  CHECK_THROWS_MATCHES(specinv::phase_init<double>(Magnitude<double>::Ones(257, 4), p, wrong),
+                       specinv::invalid_argument, Mentions("phase_init: out.size() = 771"));
 }
 
 TEST_CASE("phase_init of silence is silence", "[phase][init]") {

@@ -494,6 +494,15 @@ TEST_CASE("lbfgs rejects bad input naming the parameter", "[phase][lbfgs][errors
   }));
   CHECK_THROWS_MATCHES(mel_solver.run(mag, out), invalid_argument,
                        Mentions("target rows = 33; expected 10 (the filterbank's n_filters)"));
+  // The objective itself.
+  Signal<double> x = Signal<double>::Ones(out.size()), grad(out.size());
+  CHECK_THROWS_MATCHES(solver.loss(mag, Signal<double>(Signal<double>::Ones(out.size() + 64)), grad),
+                       invalid_argument, Mentions("Lbfgs::loss: x.size() = "));
+  Signal<double> short_grad(out.size() - 1);
+  CHECK_THROWS_MATCHES(solver.loss(mag, x, short_grad), invalid_argument,
+                       Mentions("Lbfgs::loss: grad.size() = " + std::to_string(out.size() - 1)));
+  x[7] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_MATCHES(solver.loss(mag, x, grad), invalid_argument, Mentions("Lbfgs::loss: x = a signal with NaN"));
   // The functor form.
   auto f = [](const Signal<double>& x, Signal<double>& g) {
     g = 2 * x;

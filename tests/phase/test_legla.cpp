@@ -264,6 +264,10 @@ TEST_CASE("legla rejects bad input naming the parameter", "[phase][legla][errors
   StftParams wide = stft;
   wide.hop_length = 600;
   CHECK_THROWS_MATCHES(Legla<double>(wide), specinv::invalid_argument, Mentions("hop_length = 600"));
+  StftParams silent_window = stft;
+  silent_window.custom_window = Signal<double>::Zero(512);
+  CHECK_THROWS_MATCHES(Legla<double>(silent_window), specinv::invalid_argument,
+                       Mentions("legla: window = all zeros"));
   Legla<double> algo(stft);
   Signal<double> wrong(10);
   CHECK_THROWS_MATCHES(algo.run(good, wrong), specinv::invalid_argument, Mentions("out.size()"));

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <complex>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -298,6 +299,17 @@ TEST_CASE("pghi rejects bad input naming the parameter", "[phase][pghi][errors]"
   CHECK_THROWS_MATCHES(algo.run(good, wrong), specinv::invalid_argument, Mentions("out.size()"));
   Spectrogram<double> wrong_spec(257, 7);
   CHECK_THROWS_MATCHES(algo.estimate(good, wrong_spec), specinv::invalid_argument, Mentions("out.size()"));
+
+  // 2^32 coefficients or more (16 GiB of floats) are refused before the heap's 32-bit indices
+  // wrap. Through the integrator itself, which reads the shape first: the maps are never read.
+  specinv::detail::PghiIntegrator integrator(stft, 1e-5, 0.25645 * 512 * 512, 0);
+  std::vector<std::complex<double>> storage(1);
+  double* volatile values = reinterpret_cast<double*>(storage.data());  // opaque to the optimiser
+  std::complex<double>* volatile spectrum = storage.data();
+  const Eigen::Map<const Magnitude<double>> huge(values, 65536, 65537);
+  Eigen::Map<Spectrogram<double>> huge_out(spectrum, 65536, 65537);
+  CHECK_THROWS_MATCHES(integrator.estimate<double>(huge, huge_out), specinv::invalid_argument,
+                       Mentions("pghi: magnitude.size() = 4295032832"));
 }
 
 TEMPLATE_TEST_CASE("a warm Pghi allocates nothing", "[phase][pghi][allocations]", float, double) {

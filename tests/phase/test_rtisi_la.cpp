@@ -235,7 +235,7 @@ TEST_CASE("rtisi_la rejects bad options and input naming the parameter", "[phase
   gap.n_fft = 128;
   gap.center = false;
   CHECK_THROWS_MATCHES(specinv::rtisi_la(Magnitude<double>(Magnitude<double>::Ones(65, 6)), gap), invalid_argument,
-                       Mentions("NOLA"));
+                       Mentions("rtisi_la: hop_length = 128") && Mentions("NOLA"));
 
   specinv::RtisiLa<double> algo(p);
   Signal<double> wrong(10);

@@ -286,6 +286,13 @@ TEST_CASE("a bad threads value is refused, naming the field", "[phase][threads][
   specinv::LbfgsParams lbfgs;
   lbfgs.threads = -1;
   CHECK_THROWS_MATCHES(lbfgs.validate(), specinv::invalid_argument, test::Mentions("threads = -1"));
+  // The batched forms resolve the thread count before any object validates its options.
+  specinv::MagnitudeBatch<float> batch(stft.n_fft / 2 + 1, 4, 2);
+  batch.setZero();
+  CHECK_THROWS_MATCHES(specinv::griffin_lim<float>(batch, stft, gla), specinv::invalid_argument,
+                       test::Mentions("griffin_lim: threads = -1"));
+  CHECK_THROWS_MATCHES(specinv::lbfgs<float>(batch, stft, lbfgs), specinv::invalid_argument,
+                       test::Mentions("lbfgs: threads = -1"));
 }
 
 TEMPLATE_TEST_CASE("a threaded GriffinLim or Admm run allocates nothing once warm", "[phase][threads][allocations]",

@@ -310,6 +310,10 @@ TEST_CASE("StreamingReconstructor refuses bad parameters at construction, naming
   r.look_ahead = 3;
   CHECK_THROWS_MATCHES(specinv::rtpghi(Magnitude<double>(Magnitude<double>::Ones(513, 4)), stft, r),
                        specinv::invalid_argument, Mentions("look_ahead = 3"));
+  specinv::Rtpghi<double> offline(stft);
+  Signal<double> wrong(10);
+  CHECK_THROWS_MATCHES(offline.run(Magnitude<double>::Ones(513, 4), wrong), specinv::invalid_argument,
+                       Mentions("rtpghi: out.size() = 10"));
 }
 
 TEMPLATE_TEST_CASE("rtpghi: silence is silence, and the phases depend only on past frames and the look-ahead",
