@@ -287,7 +287,12 @@ inline NpyArray read_npy(std::istream& in, const std::string& name) {
   struct ExceptionMask {
     std::istream& in;
     std::ios_base::iostate saved;
-    ~ExceptionMask() { in.exceptions(saved); }
+    ~ExceptionMask() {
+      try {
+        in.exceptions(saved);  // restored even when it throws at once (a failed stream, failbit in the mask)
+      } catch (...) {
+      }
+    }
   } mask{in, in.exceptions()};
   in.exceptions(std::ios_base::goodbit);
   char magic[8];

@@ -13,9 +13,7 @@
 # `tests/fuzz/fuzz_<target> FILE` (the normal build's replay main) or this build's fuzzer on it.
 #
 # Environment: CXX (default clang++), SPECINV_SHARED_DIR (default ../shared beside the repository),
-# FUZZ_TIMEOUT, FUZZ_KEEP=1 to keep the scratch directory, FUZZ_TARGETS (default "npy audio stft"),
-# SPECINV_FUZZ_SKIP_KNOWN=1 to have fuzz_stft step around library issues already reported (for
-# long local runs that look for new ones; CI leaves it unset).
+# FUZZ_TIMEOUT, FUZZ_KEEP=1 to keep the scratch directory, FUZZ_TARGETS (default "npy audio stft").
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 || ! $1 =~ ^[0-9]+$ ]]; then

@@ -111,7 +111,7 @@ TEMPLATE_TEST_CASE("bad spectrograms and lengths are refused by the inverse", "[
                        test::Mentions("spectrogram rows = 257; expected 512 frequency bins for n_fft = 512 two-sided"));
   CHECK_THROWS_MATCHES(object.inverse(Spectrogram<TestType>(257, 0)), specinv::invalid_argument,
                        test::Mentions("frames = 0"));
-  CHECK_THROWS_MATCHES(object.inverse(s, Index(-5)), specinv::invalid_argument, test::Mentions("length = -5; expected length >= 0"));
+  CHECK_THROWS_MATCHES(object.inverse(s, Index(-5)), specinv::invalid_argument, test::Mentions("length = -5; expected 0 <= length <= 2^48"));
   CHECK_THROWS_MATCHES(istft_length(10, base(), Index(-1)), specinv::invalid_argument, test::Mentions("length = -1"));
   // torch.istft raises where nothing would be returned (an empty envelope to check).
   CHECK_THROWS_MATCHES(object.inverse(s, Index(0)), specinv::invalid_argument,
@@ -151,4 +151,55 @@ TEMPLATE_TEST_CASE("a window/hop pair that violates NOLA is refused, like torch"
   // The same window with hop 128 is fine.
   gaps.hop_length = 128;
   CHECK_NOTHROW(istft(stft(Signal<TestType>::Ones(4000).eval(), gaps), gaps));
+}
+
+TEST_CASE("counts beyond 2^48 samples are refused before any arithmetic can overflow", "[stft][errors]") {
+  // Found by fuzz_stft: these overflowed Index (signed overflow, undefined behaviour) before.
+  constexpr Index huge = std::numeric_limits<Index>::max();
+  StftParams p;
+  p.n_fft = 16;
+  CHECK_THROWS_MATCHES(n_frames(huge, p), specinv::invalid_argument,
+                       test::Mentions("signal length = 9223372036854775807; expected at most 2^48 samples"));
+  p.pad = 1 << 30;
+  CHECK_THROWS_MATCHES(n_frames(huge - 10, p), specinv::invalid_argument, test::Mentions("signal length = "));
+  CHECK_THROWS_MATCHES(istft_length(3, p, huge), specinv::invalid_argument,
+                       test::Mentions("length = 9223372036854775807; expected 0 <= length <= 2^48"));
+  p.pad = 0;
+  CHECK_THROWS_MATCHES(istft_length(3725518901160948659, p), specinv::invalid_argument,
+                       test::Mentions("frames = 3725518901160948659; expected at most 1 + (2^48 - n_fft) / hop_length"));
+  CHECK(n_frames(Index(1) << 48, p) == 1 + (Index(1) << 48) / 4);  // the limit itself works
+  CHECK(istft_length(1 + ((Index(1) << 48) - 16) / 4, p) == (Index(1) << 48) - 16);
+}
+
+TEMPLATE_TEST_CASE("the by-value inverse refuses hop_length > win_length before it allocates the output",
+                   "[istft][errors]", float, double) {
+  // Found by fuzz_stft: hop 2^31 - 1 asked for 2^31 * 8 samples (17 GB) first.
+  StftParams p;
+  p.n_fft = 16;
+  p.hop_length = std::numeric_limits<int>::max();
+  Stft<TestType> object(p);
+  const Spectrogram<TestType> s = Spectrogram<TestType>::Ones(9, 9);
+  CHECK_THROWS_MATCHES(object.inverse(s), specinv::invalid_argument,
+                       test::Mentions("hop_length = 2147483647; expected hop_length <= win_length = 16"));
+  CHECK_THROWS_MATCHES(istft(s, p), specinv::invalid_argument, test::Mentions("hop_length = 2147483647"));
+}
+
+TEMPLATE_TEST_CASE("normalized = window: an all-zero window is refused, a tiny one is exact", "[stft][errors]", float,
+                   double) {
+  // Found by fuzz_stft: 1 / ||w|| was Inf (zero window) or overflowed (||w|| underflowing), and
+  // forward returned NaN for finite input.
+  using T = TestType;
+  StftParams p;
+  p.n_fft = 8;
+  p.hop_length = 2;
+  p.normalized = Normalization::window;
+  p.custom_window = Signal<double>::Zero(8);
+  CHECK_THROWS_MATCHES(Stft<T>(p), specinv::invalid_argument,
+                       test::Mentions("custom_window = all zeros; expected a window with non-zero values"));
+  p.custom_window = Signal<double>::Constant(8, 1e-170);  // ||w||^2 underflows double
+  const Signal<T> x = Signal<T>::LinSpaced(40, -1, 1);
+  const Spectrogram<T> tiny = stft(x, p);
+  p.custom_window = Signal<double>::Ones(8);  // the same window up to scale: the same spectrogram
+  REQUIRE(tiny.allFinite());
+  CHECK(test::rel_error(tiny, stft(x, p)) < test::tol<T>());
 }

@@ -21,6 +21,10 @@
 namespace specinv {
 namespace detail {
 
+/// The longest signal, padded signal or inverse output, in samples, the STFT layer takes: 2^48
+/// (about 200 years at 44.1 kHz), so that no sum of it with n_fft, pads and hops overflows Index.
+inline constexpr Index max_samples = Index(1) << 48;
+
 /// Where the samples of a signal of a given length sit in the padded signal the frames cut.
 struct ForwardGeometry {
   Index signal_length;  ///< N, samples of the caller's signal
@@ -34,6 +38,7 @@ struct ForwardGeometry {
 /// signal, or a padded signal shorter than n_fft
 inline ForwardGeometry forward_geometry(const StftParams& p, Index n_samples, const char* where) {
   require(n_samples >= 1, where, "signal length", n_samples, "at least 1 sample");
+  require(n_samples <= max_samples, where, "signal length", n_samples, "at most 2^48 samples");
   const Index n = p.n_fft;
   const Index cpad = p.center ? n / 2 : 0;
   const Index inner = n_samples + 2 * Index(p.pad);  // what centre padding pads
@@ -92,8 +97,10 @@ struct InverseGeometry {
 inline InverseGeometry inverse_geometry(const StftParams& p, Index frames,
                                         std::optional<Index> length, const char* where) {
   require(frames >= 1, where, "frames", frames, "at least 1 frame (spectrogram columns)");
-  if (length) require(*length >= 0, where, "length", *length, "length >= 0");
+  if (length) require(*length >= 0 && *length <= max_samples, where, "length", *length, "0 <= length <= 2^48");
   const Index n = p.n_fft;
+  require(frames - 1 <= (max_samples - n) / std::max<Index>(1, resolved_hop(p)), where, "frames", frames,
+          "at most 1 + (2^48 - n_fft) / hop_length frames (an output of at most 2^48 samples)");
   const Index full = n + resolved_hop(p) * (frames - 1);
   const Index start = p.center ? n / 2 : 0;
   InverseGeometry g{};

@@ -91,14 +91,21 @@ class Stft {
         m_edges(2 * m_edge_capacity) {
     const Signal<double> w = detail::padded_window(m_params);
     const double n = double(m_params.n_fft);
-    const double energy = w.squaredNorm();
     double forward_scale = 1.0, inverse_scale = 1.0 / n;
     if (m_params.normalized == Normalization::frame_length) {
       forward_scale = 1.0 / std::sqrt(n);
       inverse_scale = 1.0 / std::sqrt(n);
     } else if (m_params.normalized == Normalization::window) {
-      forward_scale = 1.0 / std::sqrt(energy);
-      inverse_scale = std::sqrt(energy) / n;
+      // ||w|| as peak * ||w / peak||, which neither underflows for a window of tiny values nor
+      // overflows: 1 / ||w|| is then finite for every window but the all-zero one, refused.
+      const double peak = w.cwiseAbs().maxCoeff();
+      if (!(peak > 0)) {
+        detail::throw_invalid("Stft", m_params.custom_window.size() ? "custom_window" : "window", "all zeros",
+                              "a window with non-zero values for normalized = window (it divides by ||window||)");
+      }
+      const double norm = peak * (w / peak).norm();
+      forward_scale = 1.0 / norm;
+      inverse_scale = norm / n;
     }
     m_window = w.cast<T>();
     // No spectrum value exceeds sum |w| * c * max|x|: below this bound on the signal, none overflows.
@@ -225,6 +232,7 @@ class Stft {
   /// \throws specinv::invalid_argument as the caller-storage form
   Signal<T> inverse(const Eigen::Ref<const Spectrogram<T>>& s,
                     std::optional<Index> length = std::nullopt) {
+    check_hop("Stft::inverse");  // before allocating: a huge hop would ask for a huge output
     Signal<T> out(output_length(s.cols(), length));
     inverse(s, out, length);
     return out;
@@ -391,12 +399,16 @@ class Stft {
   }
 
   /// Checks what the inverse needs of the parameters and of the spectrogram's shape and values.
-  void check_invertible(const char* where, const Eigen::Ref<const Spectrogram<T>>& s) const {
+  void check_hop(const char* where) const {
     if (m_hop > m_win_length) {
       detail::throw_invalid(where, "hop_length", m_hop,
                             "hop_length <= win_length = " + std::to_string(m_win_length) +
                                 " for the inverse (torch.istft)");
     }
+  }
+
+  void check_invertible(const char* where, const Eigen::Ref<const Spectrogram<T>>& s) const {
+    check_hop(where);
     if (s.rows() != n_freqs()) {
       detail::throw_invalid(where, "spectrogram rows", s.rows(),
                             std::to_string(n_freqs()) + " frequency bins for n_fft = " +
