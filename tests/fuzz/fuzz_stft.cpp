@@ -48,9 +48,20 @@ class Bytes {
  public:
   Bytes(const std::uint8_t* data, std::size_t size) : m_data(data), m_size(size) {}
   std::uint8_t u8() { return m_pos < m_size ? m_data[m_pos++] : 0; }
-  std::uint16_t u16() { return std::uint16_t(u8() | (u8() << 8)); }
-  std::uint32_t u32() { return std::uint32_t(u16()) | (std::uint32_t(u16()) << 16); }
-  std::uint64_t u64() { return std::uint64_t(u32()) | (std::uint64_t(u32()) << 32); }
+  // Little-endian, low part first: each read is its own statement, since the order in which the
+  // operands of | are evaluated is unspecified (the seeds must decode alike under every compiler).
+  std::uint16_t u16() {
+    const std::uint16_t lo = u8();
+    return std::uint16_t(lo | (u8() << 8));
+  }
+  std::uint32_t u32() {
+    const std::uint32_t lo = u16();
+    return lo | (std::uint32_t(u16()) << 16);
+  }
+  std::uint64_t u64() {
+    const std::uint64_t lo = u32();
+    return lo | (std::uint64_t(u32()) << 32);
+  }
   double f64() {
     const std::uint64_t bits = u64();
     double v;

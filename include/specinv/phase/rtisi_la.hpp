@@ -340,7 +340,7 @@ class RtisiLaState {
     for (Index k = 0; k < m_bins; ++k) {
       const T a = std::sqrt(n2[k]);
       const T scale = target[k] / (a + T(1e-16));
-      if (a > std::numeric_limits<T>::max() || scale > std::numeric_limits<T>::max()) {
+      if (a > T(0) && (a > std::numeric_limits<T>::max() || scale > std::numeric_limits<T>::max())) {
         project_bin_scaled(f[2 * k], f[2 * k + 1], target[k]);  // |f|^2 or the factor overflowed
         continue;
       }
@@ -381,7 +381,7 @@ inline double unnormalised_gain(const StftParams& p, const Signal<double>& windo
   switch (p.normalized) {
     case Normalization::none: return 1.0;
     case Normalization::frame_length: return std::sqrt(double(p.n_fft));
-    case Normalization::window: return std::sqrt(window.squaredNorm());
+    case Normalization::window: return window_norm(window);
   }
   return 1.0;
 }

@@ -96,6 +96,13 @@ struct StftParams {
 
 namespace detail {
 
+/// ||w|| as peak * ||w / peak||, which neither underflows for a window of tiny values nor
+/// overflows (normalized = window divides by it); 0 for an all-zero window.
+inline double window_norm(const Signal<double>& w) {
+  const double peak = w.size() ? w.cwiseAbs().maxCoeff() : 0.0;
+  return peak > 0 ? peak * (w / peak).norm() : 0.0;
+}
+
 /// Effective hop length (resolves the 0 sentinel).
 inline Index resolved_hop(const StftParams& p) noexcept { return p.hop_length > 0 ? p.hop_length : p.n_fft / 4; }
 /// Effective window length (resolves the 0 sentinel).
@@ -127,6 +134,10 @@ inline void StftParams::validate() const {
     }
     detail::require(custom_window.allFinite(), where, "custom_window", "non-finite values",
                     "finite values");
+    if (normalized == Normalization::window && !(custom_window.cwiseAbs().maxCoeff() > 0)) {
+      detail::throw_invalid(where, "custom_window", "all zeros",
+                            "a window with non-zero values for normalized = window (it divides by ||window||)");
+    }
   } else {
     detail::require(int(window) >= int(WindowKind::hann) && int(window) <= int(WindowKind::kaiser),
                     where, "window", int(window), "a WindowKind enumerator");

@@ -96,14 +96,7 @@ class Stft {
       forward_scale = 1.0 / std::sqrt(n);
       inverse_scale = 1.0 / std::sqrt(n);
     } else if (m_params.normalized == Normalization::window) {
-      // ||w|| as peak * ||w / peak||, which neither underflows for a window of tiny values nor
-      // overflows: 1 / ||w|| is then finite for every window but the all-zero one, refused.
-      const double peak = w.cwiseAbs().maxCoeff();
-      if (!(peak > 0)) {
-        detail::throw_invalid("Stft", m_params.custom_window.size() ? "custom_window" : "window", "all zeros",
-                              "a window with non-zero values for normalized = window (it divides by ||window||)");
-      }
-      const double norm = peak * (w / peak).norm();
+      const double norm = detail::window_norm(w);  // > 0: validate() refuses an all-zero window here
       forward_scale = 1.0 / norm;
       inverse_scale = norm / n;
     }
