@@ -91,20 +91,24 @@ class Stft {
         m_edges(2 * m_edge_capacity) {
     const Signal<double> w = detail::padded_window(m_params);
     const double n = double(m_params.n_fft);
-    double forward_scale = 1.0, inverse_scale = 1.0 / n;
+    double inverse_scale = 1.0 / n;
+    Signal<double> analysis = w;
     if (m_params.normalized == Normalization::frame_length) {
-      forward_scale = 1.0 / std::sqrt(n);
+      analysis *= 1.0 / std::sqrt(n);
       inverse_scale = 1.0 / std::sqrt(n);
     } else if (m_params.normalized == Normalization::window) {
-      const double norm = detail::window_norm(w);  // > 0: validate() refuses an all-zero window here
-      forward_scale = 1.0 / norm;
-      inverse_scale = norm / n;
+      // w / ||w|| as (w / peak) / ||w / peak||: 1 / ||w|| itself overflows for a window of
+      // denormal values (found by fuzz_stft). peak > 0: validate() refuses an all-zero window.
+      const double peak = w.cwiseAbs().maxCoeff();
+      const double unit_norm = (w / peak).norm();
+      analysis = (w / peak) / unit_norm;
+      inverse_scale = peak * unit_norm / n;
     }
     m_window = w.cast<T>();
-    // No spectrum value exceeds sum |w| * c * max|x|: below this bound on the signal, none overflows.
-    const double gain = w.cwiseAbs().sum() * forward_scale;
+    // No spectrum value exceeds sum |analysis| * max|x|: below this bound on the signal, none overflows.
+    const double gain = analysis.cwiseAbs().sum();
     m_max_sample = gain > 0 ? double(std::numeric_limits<T>::max()) / gain : std::numeric_limits<double>::infinity();
-    m_analysis = (w * forward_scale).cast<T>();
+    m_analysis = analysis.cast<T>();
     m_synthesis = (w * inverse_scale).cast<T>();
     if (m_hop <= m_win_length) m_envelope = detail::WindowEnvelope<T>(w, m_hop);
   }
