@@ -89,6 +89,17 @@ StftParams params(int n_fft, int hop, bool center = true, PadMode pad = PadMode:
   return p;
 }
 
+/// Options P (an IterationOptions) of a short run from `init` that evaluates every iteration.
+template <class P>
+P short_run(int max_iter, Init init, std::optional<Index> length) {
+  P p;
+  p.max_iter = max_iter;
+  p.eval_every = 1;
+  p.init = init;
+  p.length = length;
+  return p;
+}
+
 /// A case whose signal has n samples of amplitude `scale` and whose target has the matching
 /// frame count and values in [0.5, top) * scale.
 template <class T>
@@ -312,37 +323,21 @@ std::vector<Entry<T>> entry_points() {
     for (const double momentum : {0.0, 0.99}) {
       e.emplace_back((momentum == 0 ? "griffin_lim GLA" : "griffin_lim FGLA") + suffix,
                      [init, momentum](const Case<T>& c) {
-                       specinv::GriffinLimParams p;
-                       p.max_iter = 4;
-                       p.eval_every = 1;
+                       auto p = short_run<specinv::GriffinLimParams>(4, init, c.length);
                        p.momentum = momentum;
-                       p.init = init;
-                       p.length = c.length;
                        check_reconstruction(c, specinv::griffin_lim<T>(c.magnitude, c.stft, p));
                      });
     }
     e.emplace_back("admm" + suffix, [init](const Case<T>& c) {
-      specinv::AdmmParams p;
-      p.max_iter = 4;
-      p.eval_every = 1;
-      p.init = init;
-      p.length = c.length;
+      const auto p = short_run<specinv::AdmmParams>(4, init, c.length);
       check_reconstruction(c, specinv::admm<T>(c.magnitude, c.stft, p));
     });
     e.emplace_back("legla" + suffix, [init](const Case<T>& c) {
-      specinv::LeglaParams p;
-      p.max_iter = 3;
-      p.eval_every = 1;
-      p.init = init;
-      p.length = c.length;
+      const auto p = short_run<specinv::LeglaParams>(3, init, c.length);
       check_reconstruction(c, specinv::legla<T>(c.magnitude, c.stft, p));
     });
     e.emplace_back("lbfgs magnitude" + suffix, [init](const Case<T>& c) {
-      specinv::LbfgsParams p;
-      p.max_iter = 4;
-      p.eval_every = 1;
-      p.init = init;
-      p.length = c.length;
+      const auto p = short_run<specinv::LbfgsParams>(4, init, c.length);
       check_reconstruction(c, specinv::lbfgs<T>(c.magnitude, c.stft, p));
     });
   }
