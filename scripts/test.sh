@@ -6,17 +6,16 @@
 # use it and g++ checks the public headers:
 #   1. clang++, FFTW default backend, Release, warnings as errors: every test on both backends, the
 #      examples, the CLI's tests, the consumer projects (installed package and add_subdirectory).
-#      Benchmarks are not built here (minutes of CI; benchmarks/compare_peers builds them).
+#      Benchmarks are not built here (minutes of CI; benchmarks/compare_peers builds them), nor the
+#      header check, which build 4 does.
 #   2. clang++, KissFFT as the only backend (FFTW not even linked, as a plugin would build it),
-#      AddressSanitizer + UndefinedBehaviorSanitizer with -fno-sanitize-recover: the tests again,
-#      except what CI's 25 minutes cannot hold: the few "(full clip)" quality runs on whole corpus
-#      clips (minutes each there; shorter tests of the same code run instead), and the binaries
-#      slowest to compile instrumented (3 to 4 minutes of CPU each) whose code other tests here
-#      also run: test_inverse and test_lbfgs (the inverse filterbank solvers and L-BFGS, which
-#      test_hostile drives through every method on hostile input), test_filterbank_allocations
-#      (the allocation counter only counts operator new under a sanitizer), test_concurrency (build
-#      3 runs it under ThreadSanitizer) and the fuzz seed replays (the fuzz build, 5, runs them under
-#      ASan and UBSan). Not the examples and the CLI, whose file readers the fuzzers run.
+#      AddressSanitizer + UndefinedBehaviorSanitizer with -fno-sanitize-recover: the whole suite
+#      again (every test binary, the examples, the CLI's tests, the fuzz seed replays). It fits in
+#      CI's minutes through SPECINV_SHARED_INSTANCES: the library's classes and algorithms are
+#      compiled once, at -O1, and the tests at -O0 against them (tests/support/instances.hpp).
+#      Left out at run time: the "(full clip)" quality runs on whole corpus clips and the CLI's
+#      every-algorithm run at its defaults (1000 ADMM iterations...), minutes each instrumented;
+#      the same code runs there on shorter input.
 #   3. clang++, ThreadSanitizer: 8 threads creating plans and running the algorithms at once, on
 #      both backends (test_concurrency, and test_fft's plan-creation race).
 #   4. g++, warnings as errors: every public header compiled on its own, and the whole library
@@ -44,15 +43,14 @@ run() {  # run <name> [-E ctest-exclude-regex] <cmake options...>; the compiler 
 # No debug information: the sanitizers' reports name functions from the symbol table, and it
 # takes minutes of CI to generate for this much template code.
 instrumented=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1" -DSPECINV_BUILD_BENCHMARKS=OFF
-              -DSPECINV_BUILD_EXAMPLES=OFF -DSPECINV_HEADER_CHECK=OFF -DSPECINV_INSTALL=OFF)
+              -DSPECINV_HEADER_CHECK=OFF -DSPECINV_INSTALL=OFF)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1
 
 start=$SECONDS
-CXX=clang++ run fftw -DCMAKE_BUILD_TYPE=Release -DSPECINV_BUILD_BENCHMARKS=OFF
-CXX=clang++ run kiss-sanitize -E '\(full clip\)' "${instrumented[@]}" -DSPECINV_FFT_BACKEND=kiss \
-    -DSPECINV_SANITIZE=address,undefined \
-    "-DSPECINV_SKIP_TESTS=test_inverse;test_lbfgs;test_filterbank_allocations;test_concurrency;fuzz_npy;fuzz_audio;fuzz_stft"
-CXX=clang++ run tsan "${instrumented[@]}" -DSPECINV_SANITIZE=thread "-DSPECINV_ONLY_TESTS=test_fft;test_concurrency"
+CXX=clang++ run fftw -DCMAKE_BUILD_TYPE=Release -DSPECINV_BUILD_BENCHMARKS=OFF -DSPECINV_HEADER_CHECK=OFF
+CXX=clang++ run kiss-sanitize -E '\(full clip\)|^cli_invert_every_algorithm$' "${instrumented[@]}" \
+    -DSPECINV_FFT_BACKEND=kiss -DSPECINV_SANITIZE=address,undefined -DSPECINV_SHARED_INSTANCES=ON
+CXX=clang++ run tsan "${instrumented[@]}" -DSPECINV_BUILD_EXAMPLES=OFF -DSPECINV_SANITIZE=thread "-DSPECINV_ONLY_TESTS=test_fft;test_concurrency"
 CXX=g++ run gcc -DCMAKE_BUILD_TYPE=Release -DSPECINV_BUILD_BENCHMARKS=OFF -DSPECINV_BUILD_EXAMPLES=OFF \
     -DSPECINV_INSTALL=OFF -DSPECINV_ONLY_TESTS=none
 echo "=== specinv fuzzers ($SECONDS s)"
