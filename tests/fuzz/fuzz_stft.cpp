@@ -14,8 +14,11 @@
 // and the geometry functions, which allocate nothing.
 
 // Instant FFTW planning: the fuzzer sees a new size on almost every input, and the default
-// FFTW_MEASURE would time each one (and make results differ from run to run).
+// FFTW_MEASURE would time each one (and make results differ from run to run). A build that
+// compiles the library once for every target (SPECINV_SHARED_INSTANCES) has set it already.
+#ifndef SPECINV_FFTW_PLANNER_FLAGS
 #define SPECINV_FFTW_PLANNER_FLAGS FFTW_ESTIMATE
+#endif
 
 #include <algorithm>
 #include <cmath>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Explicit instantiations of the library's class templates, for builds configured with
-// SPECINV_SHARED_INSTANCES (CI's sanitizer build; see the top-level CMakeLists.txt).
+// SPECINV_SHARED_INSTANCES (CI's Release and sanitizer builds; see the top-level CMakeLists.txt).
 //
-// Instrumented, this header-only library is slow to compile: every test, example and the CLI
+// This header-only library is slow to compile, instrumented or not: every test, example and the CLI
 // instantiates and optimises the same algorithms again. With the switch on, specinv_instances
 // instantiates each class below once per (scalar, backend) at the build's optimisation level,
 // and every other target of the project is compiled at -O0 with this header force-included.

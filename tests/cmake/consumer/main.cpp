@@ -6,6 +6,11 @@
 
 #include <specinv/specinv.hpp>
 
+// The KissFFT-only build (a plugin's) must not even include FFTW's header.
+#if !(defined(SPECINV_HAS_FFTW) && SPECINV_HAS_FFTW) && defined(FFTW3_H)
+#error "fftw3.h was included in a KissFFT-only build"
+#endif
+
 int main() {
   specinv::Signal<float> x(22050);
   for (Eigen::Index i = 0; i < x.size(); ++i) x[i] = std::sin(0.05f * float(i)) * std::exp(-1e-4f * float(i));
