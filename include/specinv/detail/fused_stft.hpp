@@ -130,6 +130,19 @@ class FusedStft {
     return pass<true, false>(x, nullptr, &mag, true, none);
   }
 
+  /// \brief z = x - c y over the `samples` samples of the signals prepare() was given, split
+  /// across the threads in fixed chunks (each sample is one expression: the same result for any
+  /// thread count). \pre prepare()
+  void difference(const T* x, const T* y, T c, T* z) noexcept {
+    constexpr Index chunk = 16384;
+    const Index samples = m_forward.signal_length;
+    auto part = [&](Index k, int) noexcept {
+      const Index first = k * chunk, count = std::min(chunk, samples - first);
+      ArrayMap<T>(z + first, count) = ConstArrayMap<T>(x + first, count) - c * ConstArrayMap<T>(y + first, count);
+    };
+    m_pool.run((samples + chunk - 1) / chunk, part);
+  }
+
  private:
   struct Worker {
     Worker(Index n, Index block, Index span) : fft(n, block), accumulator(span), scratch(n / 2 + 1) {}
@@ -231,19 +244,35 @@ class FusedStft {
 
 /// \brief The iterations of a fused whole-signal algorithm: up to `max_iter` passes of
 /// engine.iterate(update), alternating between `out` (which holds x_0 on entry and the result on
-/// exit) and `other` (same size), with the monitor's evaluations, early stop and callback.
+/// exit) and `other` (same size; zero on entry with `combined`), with the monitor's evaluations,
+/// early stop and callback.
+///
+/// With `momentum` (FGLA's inertia, c > 0, and a third buffer of the same size), pass k analyses
+/// x_{k-1} - c x_{k-2} (x_{-1} = 0) instead of x_{k-1}. The STFT is linear (its padding
+/// included), so that is exactly R_k - c R_{k-1} with R_k = STFT(x_{k-1}), FGLA's accelerated
+/// spectrogram, without storing R_{k-1}: the buffer that receives x_k holds x_{k-2} until then.
+/// An evaluation then analyses x_{k-1} alone, for the metric (one more r2c per frame every
+/// eval_every passes).
 /// \returns iterations run and the final SC of |STFT(out)| against `mag`
 template <class T, class Backend, class Update>
 IterationReport fused_iterations(FusedStft<T, Backend>& engine, Monitor& monitor, const IterationOptions& options,
                                  int max_iter, const Eigen::Ref<const Magnitude<T>>& mag, Eigen::Ref<Signal<T>> out,
-                                 Signal<T>& other, Update& update) {
+                                 Signal<T>& other, Update& update, T momentum = T(0),
+                                 Signal<T>* combined = nullptr) {
   T* x = out.data();
   T* y = other.data();
   monitor.start(options);
   int done = 0;
   for (int k = 1; k <= max_iter; ++k) {
     const bool measure = monitor.due(k);
-    const MagnitudeSums sums = engine.iterate(x, y, mag, measure, update);
+    MagnitudeSums sums;
+    if (combined) {
+      if (measure) sums = engine.measure(x, mag);
+      engine.difference(x, y, momentum, combined->data());
+      engine.iterate(combined->data(), y, mag, false, update);
+    } else {
+      sums = engine.iterate(x, y, mag, measure, update);
+    }
     std::swap(x, y);
     done = k;
     if (measure && !monitor.record(k, sums)) break;

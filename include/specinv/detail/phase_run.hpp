@@ -116,29 +116,14 @@ void magnitude_scale(const T* mag, T* norm2, T* z, Index n) noexcept {
   }
 }
 
-/// \brief The projection of one frame onto the target magnitude, with FGLA's inertia: with s the
-/// rebuilt spectrum R and p the memory (the previous R), A = R - c p, p = R, s = |S| A / (|A| +
-/// 1e-16); without `Accelerated`, A = R and p is not used. n2: n values of scratch. Three loops
-/// that vectorise: A and |A|^2 (and the memory), the factor (magnitude_scale: Eigen's packet
-/// rsqrt in float), A times the factor.
-template <bool Accelerated, class T>
-void project_frame(std::complex<T>* spectrum, std::complex<T>* memory, const T* mag, T c, Index n,
-                   T* n2) noexcept {
+/// \brief The projection of one frame onto the target magnitude, in place: s = |S| s / (|s| +
+/// 1e-16) (FGLA's inertia is applied before the analysis, see detail::fused_iterations). n2: n
+/// values of scratch. Three loops that vectorise: |s|^2, the factor (magnitude_scale: Eigen's
+/// packet rsqrt in float), s times the factor.
+template <class T>
+void project_frame(std::complex<T>* spectrum, const T* mag, Index n, T* n2) noexcept {
   T* s = reinterpret_cast<T*>(spectrum);
-  if constexpr (Accelerated) {
-    T* p = reinterpret_cast<T*>(memory);
-    for (Index i = 0; i < n; ++i) {
-      const T rr = s[2 * i], ri = s[2 * i + 1];
-      const T ar = rr - c * p[2 * i], ai = ri - c * p[2 * i + 1];
-      p[2 * i] = rr;
-      p[2 * i + 1] = ri;
-      s[2 * i] = ar;
-      s[2 * i + 1] = ai;
-      n2[i] = ar * ar + ai * ai;
-    }
-  } else {
-    for (Index i = 0; i < n; ++i) n2[i] = s[2 * i] * s[2 * i] + s[2 * i + 1] * s[2 * i + 1];
-  }
+  for (Index i = 0; i < n; ++i) n2[i] = s[2 * i] * s[2 * i] + s[2 * i + 1] * s[2 * i + 1];
   magnitude_scale<T>(mag, n2, s, n);
   for (Index i = 0; i < n; ++i) {
     s[2 * i] *= n2[i];

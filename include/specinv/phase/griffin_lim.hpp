@@ -15,6 +15,10 @@
 ///     x_k = \mathrm{iSTFT}\!\Big(|S|\,\frac{A_k}{|A_k| + 10^{-16}}\Big), \f]
 /// so the memory P holds the rebuilt spectrogram before the subtraction (torchaudio's `tprev`),
 /// and the output is \f$x_K\f$ after K = max_iter iterations (K = 0: the iSTFT of the start).
+/// The STFT is linear, so \f$A_k = \mathrm{STFT}(x_{k-1} - c\,x_{k-2})\f$ with \f$x_{-1} = 0\f$:
+/// that is what is computed, and P is never stored (the same values up to rounding; a signal is
+/// a quarter of a spectrogram at 75% overlap, and reading two per pass costs far less than
+/// streaming P in and out).
 /// Every inner iSTFT uses `length` when it is given, as torchaudio does.
 ///
 /// Start \f$S_0\f$: Init::zero_phase is the magnitude itself (torchaudio's `rand_init=False`, whose
@@ -30,9 +34,11 @@
 ///
 /// Cost per iteration: one forward and one inverse STFT (a real FFT pair of n_fft per frame),
 /// fused with the projection so that each frame is analysed, projected and overlap-added while in
-/// cache (detail/fused_stft.hpp); FGLA also streams its memory P, the only stored spectrogram. An
-/// evaluation of the metric adds a read of the analysed frames and no FFT. With `threads` > 1 the
-/// frames are split across threads, with results bit-identical to one thread's.
+/// cache (detail/fused_stft.hpp). No spectrogram is stored: FGLA holds three signals (x_{k-1},
+/// x_{k-2} and their combination). An evaluation of the metric reads the analysed frames; in
+/// FGLA, whose passes analyse the combination, it analyses x_{k-1} itself: one more r2c per frame
+/// every eval_every iterations. With `threads` > 1 the frames are split across threads, with
+/// results bit-identical to one thread's.
 ///
 /// References: D. W. Griffin, J. S. Lim, "Signal estimation from modified short-time Fourier
 /// transform", IEEE Trans. ASSP 32(2), 1984. N. Perraudin, P. Balazs, P. L. Sondergaard, "A fast
@@ -164,36 +170,30 @@ class GriffinLim {
     // until the first iteration), so that no extra spectrogram is held; GLA, which has no memory,
     // keeps one for such starts only.
     const bool given = initial || m_params.init != Init::zero_phase;
-    Spectrogram<T>& start = accelerated ? m_prev : m_start;
-    if ((accelerated || given) && (start.rows() != mag.rows() || start.cols() != mag.cols()))
-      start.resize(mag.rows(), mag.cols());
-    if (given) detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, start);
+    if (given && (m_start.rows() != mag.rows() || m_start.cols() != mag.cols())) m_start.resize(mag.rows(), mag.cols());
+    if (given) detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, m_start);
     if (m_other.size() != out.size()) m_other.resize(out.size());
-    out.setZero();  // samples past the frames' reach (a long `length`) stay zero
-    m_other.setZero();
-    m_engine.synthesize_start(mag, given ? &start : nullptr, out.data());
-    if (accelerated) m_prev.setZero();
-    const T c = T(m_params.momentum / (1.0 + m_params.momentum));
-    return accelerated ? iterations<true>(mag, c, out) : iterations<false>(mag, c, out);
-  }
-
-  /// The passes: x analysed, every frame projected (see detail::project_frame), y rebuilt.
-  template <bool Accelerated>
-  IterationReport iterations(const Eigen::Ref<const Magnitude<T>>& mag, T c, Eigen::Ref<Signal<T>> out) {
+    if (accelerated && m_combined.size() != out.size()) m_combined.resize(out.size());
+    out.setZero();      // samples past the frames' reach (a long `length`) stay zero
+    m_other.setZero();  // and x_{-1} = 0: FGLA's memory starts at 0
+    m_engine.synthesize_start(mag, given ? &m_start : nullptr, out.data());
+    // The passes: x analysed (FGLA: x_{k-1} - c x_{k-2}, see the file comment), every frame
+    // projected (detail::project_frame), y rebuilt.
     const Index bins = mag.rows();
     auto update = [&](Index t, Complex* s, T* scratch) noexcept {
-      detail::project_frame<Accelerated>(s, Accelerated ? m_prev.col(t).data() : nullptr, mag.col(t).data(), c,
-                                         bins, scratch);
+      detail::project_frame(s, mag.col(t).data(), bins, scratch);
     };
-    return detail::fused_iterations(m_engine, m_monitor, m_params, m_params.max_iter, mag, out, m_other, update);
+    const T c = T(m_params.momentum / (1.0 + m_params.momentum));
+    return detail::fused_iterations(m_engine, m_monitor, m_params, m_params.max_iter, mag, out, m_other, update, c,
+                                    accelerated ? &m_combined : nullptr);
   }
 
   GriffinLimParams m_params;
   detail::FusedStft<T, Backend> m_engine;
   detail::Monitor m_monitor;
-  Spectrogram<T> m_prev;   // FGLA memory P: the previous R (unused when momentum = 0)
-  Spectrogram<T> m_start;  // the start spectrogram of GLA (FGLA builds it in m_prev)
+  Spectrogram<T> m_start;  // the start spectrogram, for a start other than zero phase
   Signal<T> m_other;       // the second signal buffer: each pass reads one and writes the other
+  Signal<T> m_combined;    // FGLA: x_{k-1} - c x_{k-2}, what pass k analyses (empty when momentum = 0)
 };
 
 /// \brief Griffin-Lim (momentum 0) or fast Griffin-Lim phase recovery of a magnitude
