@@ -116,13 +116,76 @@ void magnitude_scale(const T* mag, T* norm2, T* z, Index n) noexcept {
   }
 }
 
+/// \brief One bin put on the magnitude m with the exact expression, m z / (|z| + 1e-16), or by
+/// project_bin_scaled where |z|^2 or the factor overflows.
+template <class T>
+void project_bin(T& re, T& im, T m) noexcept {
+  const T n2 = re * re + im * im;
+  const T factor = m / (std::sqrt(n2) + T(1e-16));
+  if (n2 <= std::numeric_limits<T>::max() && factor <= std::numeric_limits<T>::max()) {
+    re *= factor;
+    im *= factor;
+  } else {
+    project_bin_scaled(re, im, m);
+  }
+}
+
+/// \brief The float projection of project_frame in one pass of Eigen packets over the interleaved
+/// bins, P / 2 bins per packet of P floats: |z|^2 is the squares plus their re/im swap
+/// (pcplxflip), the magnitudes are loaded duplicated (ploaddup), and where every |z|^2 of the
+/// packet lies in [1e-16, FLT_MAX] the factor is mag * rsqrt(|z|^2), Eigen's packet reciprocal
+/// square root with a Newton step (the 1e-16 is then below half an ulp of |z|; the factor is at
+/// most mag * 1e8, finite for the targets check_magnitude admits). A packet with a bin outside
+/// that range (digital silence) takes the exact expression, still in packets, and one where
+/// that overflows takes project_bin bin by bin. \returns the bins done (a multiple of P / 2);
+/// the caller does the rest.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"  // __m256 as a template argument, as in Eigen
+#endif
+template <class Packet>
+Index project_packets(float* s, const float* mag, Index n) noexcept {
+  namespace ei = Eigen::internal;
+  using ComplexPacket = typename ei::packet_traits<std::complex<float>>::type;
+  constexpr Index bins = ei::unpacket_traits<Packet>::size / 2;
+  static_assert(ei::unpacket_traits<ComplexPacket>::size == bins, "specinv: complex and real packets disagree");
+  const Packet low = ei::pset1<Packet>(1e-16f), high = ei::pset1<Packet>(std::numeric_limits<float>::max());
+  Index i = 0;
+  for (; i + bins <= n; i += bins) {
+    const Packet z = ei::ploadu<Packet>(s + 2 * i);
+    const Packet squares = ei::pmul(z, z);
+    const Packet n2 = ei::padd(squares, ei::pcplxflip(ComplexPacket(squares)).v);
+    const Packet m = ei::ploaddup<Packet>(mag + i);
+    if (!ei::predux_any(ei::por(ei::pcmp_lt_or_nan(n2, low), ei::pcmp_lt(high, n2)))) {
+      ei::pstoreu(s + 2 * i, ei::pmul(z, ei::pmul(m, ei::prsqrt(n2))));
+      continue;
+    }
+    const Packet factor = ei::pdiv(m, ei::padd(ei::psqrt(n2), low));  // the exact expression
+    if (!ei::predux_any(ei::por(ei::pcmp_lt(high, n2), ei::pcmp_lt(high, factor)))) {
+      ei::pstoreu(s + 2 * i, ei::pmul(z, factor));
+      continue;
+    }
+    for (Index b = i; b < i + bins; ++b) project_bin(s[2 * b], s[2 * b + 1], mag[b]);
+  }
+  return i;
+}
+
 /// \brief The projection of one frame onto the target magnitude, in place: s = |S| s / (|s| +
 /// 1e-16) (FGLA's inertia is applied before the analysis, see detail::fused_iterations). n2: n
-/// values of scratch. Three loops that vectorise: |s|^2, the factor (magnitude_scale: Eigen's
-/// packet rsqrt in float), s times the factor.
+/// values of scratch. Float, where Eigen vectorises: one pass of packets (project_packets).
+/// Otherwise three loops that vectorise: |s|^2, the factor (magnitude_scale), s times it.
 template <class T>
 void project_frame(std::complex<T>* spectrum, const T* mag, Index n, T* n2) noexcept {
   T* s = reinterpret_cast<T*>(spectrum);
+  if constexpr (std::is_same_v<T, float>) {
+    using Packet = typename Eigen::internal::packet_traits<T>::type;
+    if constexpr (Eigen::internal::packet_traits<T>::Vectorizable &&
+                  Eigen::internal::unpacket_traits<Packet>::size >= 4) {
+      static_cast<void>(n2);
+      for (Index i = project_packets<Packet>(s, mag, n); i < n; ++i) project_bin(s[2 * i], s[2 * i + 1], mag[i]);
+      return;
+    }
+  }
   for (Index i = 0; i < n; ++i) n2[i] = s[2 * i] * s[2 * i] + s[2 * i + 1] * s[2 * i + 1];
   magnitude_scale<T>(mag, n2, s, n);
   for (Index i = 0; i < n; ++i) {
@@ -130,6 +193,9 @@ void project_frame(std::complex<T>* spectrum, const T* mag, Index n, T* n2) noex
     s[2 * i + 1] *= n2[i];
   }
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /// Metric sums of a whole spectrogram (bins, frames) against the target magnitude.
 template <class T>
