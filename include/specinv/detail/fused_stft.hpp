@@ -220,9 +220,7 @@ class FusedStft {
     const Index offset = m_inverse.offset;
     const Index lo = std::max(first, offset), hi = std::min(first + count, offset + m_inverse.valid);
     if (lo >= hi) return;
-    T* dst = y + (lo - offset);
-    std::copy_n(src + (lo - first), hi - lo, dst);
-    m_stft.m_envelope.normalize(dst, lo, hi - lo);
+    m_stft.m_envelope.normalize(src + (lo - first), y + (lo - offset), lo, hi - lo);
   }
 
   Stft<T, Backend> m_stft;

@@ -104,9 +104,14 @@ class WindowEnvelope {
 
   /// \brief y[k] /= envelope[offset + k] for k in [0, count), vectorised run by run.
   /// \pre prepare(frames) was called and the range passed the NOLA check.
-  void normalize(T* y, Index offset, Index count) const noexcept {
+  void normalize(T* y, Index offset, Index count) const noexcept { normalize(y, y, offset, count); }
+
+  /// \brief y[k] = x[k] / envelope[offset + k] for k in [0, count) (x may be y): the copy and the
+  /// division in one pass. \pre as the in-place form
+  void normalize(const T* x, T* y, Index offset, Index count) const noexcept {
     for_each_run(offset, offset + count, false, [&](Index first, Index len, const double*, const T* inv) {
-      Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + (first - offset), len) *=
+      Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(y + (first - offset), len) =
+          Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(x + (first - offset), len) *
           Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(inv, len);
     });
   }
