@@ -245,8 +245,8 @@ class FusedStft {
 /// exit) and `other` (same size; zero on entry with `combined`), with the monitor's evaluations,
 /// early stop and callback.
 ///
-/// With `momentum` (FGLA's inertia, c > 0, and a third buffer of the same size), pass k analyses
-/// x_{k-1} - c x_{k-2} (x_{-1} = 0) instead of x_{k-1}. The STFT is linear (its padding
+/// With `combined` (a third buffer of the same size) and `momentum` c (FGLA's inertia), pass k
+/// analyses x_{k-1} - c x_{k-2} (x_{-1} = 0) instead of x_{k-1}. The STFT is linear (its padding
 /// included), so that is exactly R_k - c R_{k-1} with R_k = STFT(x_{k-1}), FGLA's accelerated
 /// spectrogram, without storing R_{k-1}: the buffer that receives x_k holds x_{k-2} until then.
 /// An evaluation then analyses x_{k-1} alone, for the metric (one more r2c per frame every

@@ -166,9 +166,8 @@ class GriffinLim {
     if (initial) detail::check_initial<T>(where, mag, *initial);
     m_engine.prepare(where, mag.cols(), out.size(), m_params.length);
     const bool accelerated = m_params.momentum > 0;
-    // x_0 = iSTFT(S_0). A start other than the magnitude itself is built in FGLA's memory (free
-    // until the first iteration), so that no extra spectrogram is held; GLA, which has no memory,
-    // keeps one for such starts only.
+    // x_0 = iSTFT(S_0). A start other than the magnitude itself is built in m_start, the only
+    // spectrogram GLA or FGLA holds, and only for such starts.
     const bool given = initial || m_params.init != Init::zero_phase;
     if (given && (m_start.rows() != mag.rows() || m_start.cols() != mag.cols())) m_start.resize(mag.rows(), mag.cols());
     if (given) detail::projected_start<T>(where, m_params, mag, m_engine.params(), initial, m_start);
